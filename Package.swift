@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Modules follow the data flow of DESIGN.md:
+//   source (PostgreSQL) → pipeline → spool (SQLite) → readers → jobs → CLI (and later the server).
+let package = Package(
+    name: "tracespool",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tracespool", targets: ["tracespool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "TracespoolSource", dependencies: [
+            "CLibPQ", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "TracespoolSpool", dependencies: ["CSQLite"]),
+        .target(name: "TracespoolPipeline", dependencies: [
+            "TracespoolSource", "TracespoolSpool", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "TracespoolReaders", dependencies: ["TracespoolSpool"]),
+        .target(name: "TracespoolJobs", dependencies: [
+            "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "tracespool", dependencies: [
+            "TracespoolJobs", "TracespoolReaders", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "TracespoolTests", dependencies: [
+            "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

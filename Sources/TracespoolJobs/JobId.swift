@@ -1,0 +1,26 @@
+import Foundation
+
+/// Job ids are made here, never taken from a client: `j` + UTC time + 6 random hex digits, e.g.
+/// `j20261126-160133-3f9a2c`. Sortable by creation, safe as a file name.
+public enum JobId {
+    public static func make(now: Date = Date()) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        let random = String(UInt32.random(in: 0..<0x100_0000), radix: 16)
+        let pad = String(repeating: "0", count: 6 - random.count) + random
+        return String(format: "j%04d%02d%02d-%02d%02d%02d-", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!) + pad
+    }
+
+    /// True for strings this module could have made — the only ids a path is ever built from.
+    public static func isValid(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 23, u[0] == UInt8(ascii: "j"), u[9] == UInt8(ascii: "-"), u[16] == UInt8(ascii: "-") else { return false }
+        for (i, b) in u.enumerated() where i != 0 && i != 9 && i != 16 {
+            let digit = b >= 0x30 && b <= 0x39
+            let hex = b >= 0x61 && b <= 0x66
+            if i < 16 ? !digit : !(digit || hex) { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,26 @@
+import TracespoolPipeline
+
+/// What `run` reports: `--json` prints it, tests read it.
+public struct JobResult: Sendable {
+    public let jobId: String
+    public let spoolPath: String
+    public let state: String
+    public let cidCount: Int
+    public let unknownCIDs: Int
+    public let duplicateCIDs: Int
+    public let domains: [DomainOutcome]
+    public let elapsedSeconds: Double
+
+    /// `partial` when any domain lost batches, else `complete`.
+    public var quality: String { domains.contains { $0.status != "complete" } ? "partial" : "complete" }
+}
+
+/// A job that stopped with an error, with the stable code and the job id (if one was made).
+public struct JobFailure: Error, CustomStringConvertible, Sendable {
+    public let jobId: String?
+    public let code: String
+    public let message: String
+    public let underlying: any Error
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,51 @@
+import TracespoolPipeline
+import TracespoolSource
+import TracespoolSpool
+
+/// Checks made before fetching, so a wrong source fails fast with a precise message.
+enum WarehouseCheck {
+    static func tables(for domain: String) -> [String] {
+        switch domain {
+        case "history": return ["dw_mes_lotwiphistory", "dw_mes_container"]
+        case "upstream_history": return ["dw_mes_lotwiphistory"]
+        case "materials": return ["dw_mes_lotmaterialshistory", "dw_mes_container"]
+        case "rejects": return ["dw_mes_lotrejecthistory", "dw_mes_container", "dw_mes_spec_workcenter_v"]
+        case "downstream_rejects": return ["dw_mes_lotrejecthistory"]
+        case "holds": return ["dw_mes_holdreleasehistory", "dw_mes_container"]
+        case "jobs": return ["dw_mes_job"]
+        default: return []
+        }
+    }
+
+    /// Throws `missingTable` naming every absent `dwh` table the domains read.
+    static func requireTables(for domains: [String], on c: PGConnection) throws {
+        var needed = ["dw_mes_container"]
+        for d in domains { for t in tables(for: d) where !needed.contains(t) { needed.append(t) } }
+        let r = try c.query("""
+            SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass('dwh.' || t) IS NULL ORDER BY t
+            """, [CIDList.arrayLiteral(needed)])
+        let missing = (0..<r.rowCount).compactMap { r.string($0, 0) }
+        if !missing.isEmpty {
+            throw SourceError(.missingTable, "the source has no table " + missing.map { "dwh.\($0)" }.joined(separator: ", "))
+        }
+        if domains.contains("jobs") {
+            let f = try c.query("SELECT to_regprocedure('dwh.split_ids(text)') IS NULL")
+            if f.string(0, 0) == "t" {
+                throw SourceError(.missingTable, "the source has no function dwh.split_ids(text) (see scripts/warehouse/schema.sql)")
+            }
+        }
+    }
+
+    /// How many of the CIDs are not in `dw_mes_container` (they simply yield no rows).
+    static func countUnknownCIDs(_ cids: [String], batchSize: Int, on c: PGConnection) throws -> Int {
+        var unknown = 0
+        for batch in EventsStage.batches(cids, size: max(batchSize, 1000)) {
+            let r = try c.query("""
+                SELECT count(*) FROM unnest($1::bpchar[]) AS u(cid)
+                WHERE NOT EXISTS (SELECT 1 FROM dwh.dw_mes_container c WHERE c.containerid = u.cid)
+                """, [CIDList.arrayLiteral(batch)])
+            unknown += r.int(0, 0) ?? 0
+        }
+        return unknown
+    }
+}

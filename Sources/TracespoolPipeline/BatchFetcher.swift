@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import TracespoolSource
+import TracespoolSpool
+
+/// The fetch side of the events stage, on its own thread with its own connection inside the job's
+/// snapshot. Per CID batch: stream the domain's COPY, decode each row in place, pack it into the
+/// current block, hand full blocks to the writer. A lost connection reconnects (same snapshot) and
+/// retries the batch with backoff; other statement errors fail just that batch.
+final class BatchFetcher: @unchecked Sendable {
+    let snapshot: SourceSnapshot
+    let select: String
+    let columnCount: Int
+    let config: EventsConfig
+    let handoff: BlockHandoff
+    let cancellation: CancellationFlag
+    let logger: Logger
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(snapshot: SourceSnapshot, select: String, columnCount: Int, config: EventsConfig,
+         handoff: BlockHandoff, cancellation: CancellationFlag, logger: Logger) {
+        self.snapshot = snapshot
+        self.select = select
+        self.columnCount = columnCount
+        self.config = config
+        self.handoff = handoff
+        self.cancellation = cancellation
+        self.logger = logger
+    }
+
+    func waitUntilFinished() { finished.wait(); finished.signal() }
+
+    func run(_ work: [(batch: Int, cids: [String])]) {
+        defer { finished.signal() }
+        var connection: PGConnection?
+        defer { connection?.close() }
+        let row = CopyTextRow(columnCount: columnCount)
+        for item in work {
+            if cancellation.isCancelled { handoff.send(.fatal(CancelledError())); return }
+            var attempt = 0
+            while true {
+                attempt += 1
+                let started = Date()
+                do {
+                    if connection == nil { connection = try snapshot.openReader(statementTimeoutMs: config.statementTimeoutMs) }
+                    let rows = try fetch(item.batch, item.cids, on: connection!, row: row)
+                    handoff.send(.batchDone(batch: item.batch, rows: rows, attempts: attempt,
+                                            seconds: Date().timeIntervalSince(started)))
+                    break
+                } catch is BlockHandoff.Closed {
+                    return
+                } catch let e as SourceError {
+                    if e.kind == .connectionLost || e.kind == .unavailable || connection?.isBroken == true {
+                        connection?.close()
+                        connection = nil
+                        if attempt <= config.connectionRetries {
+                            handoff.send(.batchRetry(batch: item.batch))
+                            let delay = config.backoffMs * (1 << (attempt - 1))
+                            logger.warning("connection lost, retrying batch", metadata: [
+                                "batch": "\(item.batch)", "attempt": "\(attempt)", "delay_ms": "\(delay)"])
+                            Thread.sleep(forTimeInterval: Double(delay) / 1000)
+                            continue
+                        }
+                        handoff.send(.fatal(SourceError(.connectionLost,
+                            "lost the source connection \(attempt) times on batch \(item.batch): \(e.message)")))
+                        return
+                    }
+                    if e.kind == .missingTable || e.kind == .authenticationFailed || e.kind == .invalidSource {
+                        handoff.send(.fatal(e))
+                        return
+                    }
+                    // A timeout or statement error fails this batch only. The transaction is
+                    // aborted, so the next batch needs a fresh connection in the same snapshot.
+                    connection?.close()
+                    connection = nil
+                    handoff.send(.batchFailed(batch: item.batch, attempts: attempt,
+                                              error: SourceErrorSummary(code: e.code, message: e.message)))
+                    break
+                } catch {
+                    handoff.send(.fatal(error))
+                    return
+                }
+            }
+        }
+        handoff.send(.finished)
+    }
+
+    /// Streams one batch; returns its row count. Full blocks go to the writer as they fill.
+    private func fetch(_ batch: Int, _ cids: [String], on connection: PGConnection, row: CopyTextRow) throws -> Int {
+        let statement = try CopyStatement.make(
+            select: select, literals: [CIDList.arrayLiteral(cids), snapshot.takenAt], on: connection)
+        var block = try handoff.takeFreeBlock()
+        var rows = 0
+        try connection.copyOut(statement) { line in
+            try row.decode(line)
+            if block.isFull {
+                handoff.send(.rows(batch: batch, block: block))
+                block = try handoff.takeFreeBlock()
+            }
+            block.append(fields: row.starts, lengths: row.lengths)
+            rows += 1
+        }
+        if block.count > 0 {
+            handoff.send(.rows(batch: batch, block: block))
+        } else {
+            handoff.giveBack(block)
+        }
+        return rows
+    }
+}

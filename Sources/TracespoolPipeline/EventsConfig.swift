@@ -1,0 +1,36 @@
+/// Tuning of the events stage; defaults are the reference's, overridable by environment and flags.
+public struct EventsConfig: Sendable {
+    /// CIDs per warehouse statement (`TRACE_CID_BATCH`).
+    public var cidBatchSize = 1000
+    /// Rows per in-memory block between fetch and write (`DB_SLOW_FETCHMANY_SIZE`).
+    public var fetchRows = 5000
+    /// Per-statement timeout (`TRACESPOOL_STATEMENT_TIMEOUT_MS`).
+    public var statementTimeoutMs = 60_000
+    /// Retries of a batch after a lost connection, with exponential backoff from `backoffMs`.
+    public var connectionRetries = 3
+    public var backoffMs = 500
+
+    public init() {}
+
+    /// Defaults overridden by the reference's environment variable names.
+    public static func fromEnvironment(_ env: [String: String]) throws -> EventsConfig {
+        var c = EventsConfig()
+        func read(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = env[name] else { return nil }
+            guard let v = Int(raw), range.contains(v) else {
+                throw ConfigError(message: "\(name)=\(raw) is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return v
+        }
+        if let v = try read("TRACE_CID_BATCH", 1...100_000) { c.cidBatchSize = v }
+        if let v = try read("DB_SLOW_FETCHMANY_SIZE", 1...1_000_000) { c.fetchRows = v }
+        if let v = try read("TRACESPOOL_STATEMENT_TIMEOUT_MS", 0...86_400_000) { c.statementTimeoutMs = v }
+        return c
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import TracespoolSource
+
+/// Turns a parameterised SELECT into `COPY (select) TO STDOUT`: COPY takes no bind parameters, so
+/// each `$n` becomes a literal escaped by libpq (`PQescapeLiteral`) from validated input. This is
+/// the only place a value enters SQL text.
+enum CopyStatement {
+    static func make(select: String, literals: [String], on connection: PGConnection) throws -> String {
+        var sql = select
+        // Highest index first so `$1` never eats the prefix of `$10`.
+        for (i, value) in literals.enumerated().reversed() {
+            sql = sql.replacingOccurrences(of: "$\(i + 1)", with: try connection.escapeLiteral(value))
+        }
+        return "COPY (\n\(sql)\n) TO STDOUT"
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = self[...]
+        while let r = rest.range(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        out += rest
+        return out
+    }
+}

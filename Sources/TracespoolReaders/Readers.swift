@@ -1,0 +1,1 @@
+// Readers: keyset pages, NDJSON and CSV renderers over a spool (issue 5).

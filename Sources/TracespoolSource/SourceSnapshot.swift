@@ -1,0 +1,38 @@
+/// One `REPEATABLE READ READ ONLY` snapshot per job. The anchor connection opens the transaction
+/// and exports its snapshot; every fetch connection imports it, so all batches of a job — on any
+/// connection, and after a reconnect — see the same warehouse state.
+public final class SourceSnapshot: @unchecked Sendable {
+    public let conninfo: String
+    public let snapshotId: String
+    /// The server's clock when the snapshot was taken (`YYYY-MM-DD HH:MM:SS`), recorded in the spool.
+    public let takenAt: String
+    private let anchor: PGConnection
+
+    public init(conninfo: String) throws {
+        self.conninfo = conninfo
+        anchor = try PGConnection(conninfo: conninfo)
+        try anchor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        let r = try anchor.query(
+            "SELECT pg_export_snapshot(), to_char(statement_timestamp(), 'YYYY-MM-DD HH24:MI:SS')")
+        snapshotId = r.string(0, 0) ?? ""
+        takenAt = r.string(0, 1) ?? ""
+    }
+
+    /// A new connection inside this snapshot, with the given per-statement timeout.
+    public func openReader(statementTimeoutMs: Int) throws -> PGConnection {
+        let c = try PGConnection(conninfo: conninfo)
+        try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        // The snapshot id comes from the server, never from a client: still quote it properly.
+        try c.execute("SET TRANSACTION SNAPSHOT \(try c.escapeLiteral(snapshotId))")
+        try c.execute("SET LOCAL statement_timeout = \(max(0, statementTimeoutMs))")
+        return c
+    }
+
+    /// Runs small lookups inside the snapshot on the anchor connection.
+    public var connection: PGConnection { anchor }
+
+    public func close() {
+        try? anchor.execute("COMMIT")
+        anchor.close()
+    }
+}

@@ -1,0 +1,77 @@
+/// A bounded block of rows on their way from the warehouse to the spool: field bytes packed in one
+/// reused arena, with offsets and lengths (-1 = NULL). Filled by a fetch thread, bound straight
+/// into SQLite by the writer thread, then cleared and reused — no allocation per row.
+public final class RowBlock: @unchecked Sendable {
+    public let columnCount: Int
+    public let capacity: Int
+    public private(set) var count = 0
+    private var arena: UnsafeMutableRawPointer
+    private var arenaCapacity: Int
+    private var used = 0
+    private let offsets: UnsafeMutablePointer<Int>
+    private let lengths: UnsafeMutablePointer<Int>
+
+    public init(columnCount: Int, capacity: Int) {
+        self.columnCount = columnCount
+        self.capacity = max(1, capacity)
+        arenaCapacity = 256 * 1024
+        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        offsets = .allocate(capacity: self.capacity * columnCount)
+        lengths = .allocate(capacity: self.capacity * columnCount)
+    }
+
+    deinit {
+        arena.deallocate()
+        offsets.deallocate()
+        lengths.deallocate()
+    }
+
+    public var isFull: Bool { count == capacity }
+    public var byteCount: Int { used }
+
+    public func clear() {
+        count = 0
+        used = 0
+    }
+
+    /// Appends one row given as (pointer, length) pairs; a nil pointer or negative length is NULL.
+    @inline(__always)
+    public func append(fields: UnsafePointer<UnsafeRawPointer?>, lengths fieldLengths: UnsafePointer<Int>) {
+        precondition(count < capacity, "RowBlock overflow")
+        var need = 0
+        for i in 0..<columnCount where fieldLengths[i] > 0 { need += fieldLengths[i] }
+        if used + need > arenaCapacity { grow(to: used + need) }
+        let base = count * columnCount
+        for i in 0..<columnCount {
+            let len = fieldLengths[i]
+            if let p = fields[i], len >= 0 {
+                (arena + used).copyMemory(from: p, byteCount: len)
+                offsets[base + i] = used
+                lengths[base + i] = len
+                used += len
+            } else {
+                offsets[base + i] = 0
+                lengths[base + i] = -1
+            }
+        }
+        count += 1
+    }
+
+    /// Field bytes of row `r`, column `c`: nil for NULL.
+    @inline(__always)
+    public func field(_ r: Int, _ c: Int) -> (UnsafeRawPointer?, Int) {
+        let k = r * columnCount + c
+        let len = lengths[k]
+        return len < 0 ? (nil, -1) : (UnsafeRawPointer(arena + offsets[k]), len)
+    }
+
+    private func grow(to minimum: Int) {
+        var cap = arenaCapacity * 2
+        while cap < minimum { cap *= 2 }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 8)
+        bigger.copyMemory(from: arena, byteCount: used)
+        arena.deallocate()
+        arena = bigger
+        arenaCapacity = cap
+    }
+}

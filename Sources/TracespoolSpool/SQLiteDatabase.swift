@@ -1,0 +1,97 @@
+import CSQLite
+
+/// The one wrapper around a SQLite connection; nothing else in tracespool calls SQLite.
+/// One connection belongs to one thread at a time.
+public final class SQLiteDatabase: @unchecked Sendable {
+    let db: OpaquePointer
+    public let path: String
+
+    public enum Mode: Sendable { case readOnly, readWrite, create }
+
+    public init(path: String, mode: Mode) throws {
+        var handle: OpaquePointer?
+        let flags: Int32
+        switch mode {
+        case .readOnly: flags = SQLITE_OPEN_READONLY
+        case .readWrite: flags = SQLITE_OPEN_READWRITE
+        case .create: flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        }
+        let rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            throw SQLiteDatabase.error(rc, "cannot open \(path): \(message)")
+        }
+        db = handle
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        // Readers may meet a writer's checkpoint; wait briefly instead of failing.
+        sqlite3_busy_timeout(db, 5000)
+    }
+
+    deinit { sqlite3_close_v2(db) }
+
+    /// Runs one or more statements without results.
+    public func execute(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(db, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? lastMessage
+            sqlite3_free(err)
+            throw SQLiteDatabase.error(rc, message)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw SQLiteDatabase.error(rc, "\(lastMessage) in: \(sql.prefix(200))") }
+        return SQLiteStatement(stmt, database: self)
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try execute("COMMIT")
+            return r
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// First column of the first row as text, or nil.
+    public func scalarText(_ sql: String, _ args: [String?] = []) throws -> String? {
+        let s = try prepare(sql)
+        try s.bind(args)
+        return try s.step() ? s.text(0) : nil
+    }
+
+    public func scalarInt(_ sql: String, _ args: [String?] = []) throws -> Int? {
+        let s = try prepare(sql)
+        try s.bind(args)
+        return try s.step() ? s.int(0) : nil
+    }
+
+    public var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// Interrupts a running statement from another thread (cancellation).
+    public func interrupt() { sqlite3_interrupt(db) }
+
+    var lastMessage: String { String(cString: sqlite3_errmsg(db)) }
+
+    static func error(_ rc: Int32, _ message: String) -> SpoolError {
+        switch rc & 0xFF {
+        case SQLITE_FULL: return SpoolError(.diskFull, "disk full: \(message)")
+        case SQLITE_NOTADB: return SpoolError(.notASpool, "not a SQLite database: \(message)")
+        case SQLITE_CORRUPT: return SpoolError(.corrupt, "spool is corrupted: \(message)")
+        case SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM:
+            return SpoolError(.unwritable, message)
+        case SQLITE_IOERR:
+            return SpoolError(.unwritable, "I/O error: \(message)")
+        default: return SpoolError(.failed, message)
+        }
+    }
+}

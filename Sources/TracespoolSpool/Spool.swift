@@ -1,0 +1,179 @@
+import Foundation
+
+/// One job's spool file: `<spool-dir>/<job-id>.sqlite`. Opening checks that it is a tracespool
+/// spool of a version we understand, so a copied file can be read without the catalog.
+public final class Spool: @unchecked Sendable {
+    public let database: SQLiteDatabase
+    public let path: String
+
+    /// Settings every spool connection uses: a fixed, small page cache (it also caps the sorter's
+    /// memory), temp files on disk (never `temp_store=MEMORY`), WAL so readers see committed
+    /// batches while the job writes.
+    static let connectionPragmas = """
+        PRAGMA cache_size = -8192;
+        PRAGMA temp_store = FILE;
+        PRAGMA foreign_keys = OFF;
+        """
+
+    private init(database: SQLiteDatabase) {
+        self.database = database
+        path = database.path
+    }
+
+    /// Creates a new spool file (fails if it exists) with the base tables and the given domains.
+    public static func create(at path: String, domains: [SpoolDomain]) throws -> Spool {
+        if FileManager.default.fileExists(atPath: path) {
+            throw SpoolError(.unwritable, "spool file already exists: \(path)")
+        }
+        SpoolTempDirectory.useFolder(of: path)
+        let db = try SQLiteDatabase(path: path, mode: .create)
+        let spool = Spool(database: db)
+        do {
+            try db.execute("""
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA application_id = \(SpoolSchema.applicationId);
+                PRAGMA user_version = \(SpoolSchema.version);
+                \(connectionPragmas)
+                """)
+            try db.transaction {
+                try db.execute(SpoolSchema.base)
+                for (i, d) in domains.enumerated() {
+                    try db.execute(SpoolSchema.domainTable(d))
+                    try db.execute("INSERT INTO domains(domain, position) VALUES ('\(d.name)', \(i))")
+                }
+                try spool.setMeta("schema_version", String(SpoolSchema.version))
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        return spool
+    }
+
+    /// Opens an existing spool, read-only or for writing (resume), after checking what it is.
+    public static func open(at path: String, readOnly: Bool = true) throws -> Spool {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SpoolError(.notASpool, "no such spool file: \(path)")
+        }
+        SpoolTempDirectory.useFolder(of: path)
+        let db = try SQLiteDatabase(path: path, mode: readOnly ? .readOnly : .readWrite)
+        do {
+            try db.execute(connectionPragmas)
+            let app = try db.scalarInt("PRAGMA application_id") ?? 0
+            guard app == Int(SpoolSchema.applicationId) else {
+                throw SpoolError(.notASpool, "\(path) is a SQLite file but not a tracespool spool")
+            }
+            let version = try db.scalarInt("PRAGMA user_version") ?? 0
+            guard version <= SpoolSchema.version else {
+                throw SpoolError(.unsupportedVersion,
+                    "\(path) has spool schema version \(version); this tracespool reads up to \(SpoolSchema.version)")
+            }
+            // Touch every base table so a truncated file fails here, not halfway through an export.
+            _ = try db.scalarInt("SELECT count(*) FROM meta")
+            _ = try db.scalarInt("SELECT count(*) FROM domains")
+            _ = try db.scalarInt("SELECT count(*) FROM ledger")
+        } catch let e as SpoolError where e.kind == .failed {
+            throw SpoolError(.corrupt, "\(path) is damaged or incomplete: \(e.message)")
+        }
+        return Spool(database: db)
+    }
+
+    // MARK: meta
+
+    public func setMeta(_ key: String, _ value: String?) throws {
+        let s = try database.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        try s.bind([key, value])
+        try s.step()
+    }
+
+    public func meta(_ key: String) throws -> String? {
+        try database.scalarText("SELECT value FROM meta WHERE key = ?1", [key])
+    }
+
+    public func allMeta() throws -> [(String, String?)] {
+        let s = try database.prepare("SELECT key, value FROM meta ORDER BY key")
+        var out: [(String, String?)] = []
+        while try s.step() { out.append((s.text(0) ?? "", s.text(1))) }
+        return out
+    }
+
+    // MARK: domains
+
+    /// The job's domains in request order.
+    public func domains() throws -> [SpoolDomain] {
+        let s = try database.prepare("SELECT domain FROM domains ORDER BY position")
+        var out: [SpoolDomain] = []
+        while try s.step() {
+            let name = s.text(0) ?? ""
+            guard let d = SpoolDomain.named(name) else {
+                throw SpoolError(.unsupportedVersion, "spool holds unknown domain \"\(name)\"")
+            }
+            out.append(d)
+        }
+        return out
+    }
+
+    public func rowCount(_ domain: SpoolDomain) throws -> Int {
+        try database.scalarInt("SELECT count(*) FROM \(domain.tableName)") ?? 0
+    }
+
+    /// Builds the CID index of a loaded domain and records its row count and status.
+    public func finishDomain(_ domain: SpoolDomain, status: String) throws {
+        try database.execute(SpoolSchema.domainIndex(domain))
+        let rows = try rowCount(domain)
+        let s = try database.prepare("UPDATE domains SET rows = ?2, status = ?3 WHERE domain = ?1")
+        try s.bind([domain.name, String(rows), status])
+        try s.step()
+    }
+
+    // MARK: trace CIDs
+
+    public func storeTraceCIDs(_ cids: [String]) throws {
+        try database.transaction {
+            let s = try database.prepare("INSERT OR IGNORE INTO trace_cids(cid) VALUES (?1)")
+            for c in cids {
+                s.bind(1, c)
+                try s.step()
+                s.reset()
+            }
+        }
+    }
+
+    public func traceCIDs() throws -> [String] {
+        let s = try database.prepare("SELECT cid FROM trace_cids ORDER BY cid")
+        var out: [String] = []
+        while try s.step() { out.append(s.text(0) ?? "") }
+        return out
+    }
+
+    public var fileBytes: Int {
+        let a = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let w = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        return a + w
+    }
+
+    /// Folds the WAL into the main file so the spool is one self-contained file to copy.
+    public func checkpoint() throws {
+        try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}
+
+/// SQLite's sorter and temporary B-trees spill to files; keep them beside the spool on real disk
+/// (a RAM-backed /tmp would turn "spill to disk" into RAM). Set once per process unless the user
+/// chose `SQLITE_TMPDIR` themselves.
+enum SpoolTempDirectory {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var chosen = false
+
+    static func useFolder(of path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !chosen else { return }
+        chosen = true
+        if ProcessInfo.processInfo.environment["SQLITE_TMPDIR"] == nil {
+            let folder = (path as NSString).deletingLastPathComponent
+            setenv("SQLITE_TMPDIR", folder.isEmpty ? "." : folder, 1)
+        }
+    }
+}
