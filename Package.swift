@@ -24,17 +24,20 @@ let package = Package(
             "TracespoolSource", "TracespoolSpool", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "TracespoolReaders", dependencies: ["TracespoolSpool"]),
+        // MSD aggregation: SQL over a job's spool (detection, lineage and event tables).
+        .target(name: "TracespoolMSD", dependencies: ["TracespoolSpool"]),
         .target(name: "TracespoolJobs", dependencies: [
             "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tracespool", dependencies: [
-            "TracespoolJobs", "TracespoolReaders", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
+            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "TracespoolTests", dependencies: [
             "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",
+            "TracespoolMSD",
         ]),
     ],
     swiftLanguageModes: [.v6]

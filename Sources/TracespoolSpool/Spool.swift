@@ -38,6 +38,7 @@ public final class Spool: @unchecked Sendable {
                 """)
             try db.transaction {
                 try db.execute(SpoolSchema.base)
+                try db.execute(SpoolSchema.stageTables)
                 for (i, d) in domains.enumerated() {
                     try db.execute(SpoolSchema.domainTable(d))
                     try db.execute("INSERT INTO domains(domain, position) VALUES ('\(d.name)', \(i))")
@@ -112,6 +113,11 @@ public final class Spool: @unchecked Sendable {
             out.append(d)
         }
         return out
+    }
+
+    /// Creates a typed stage table (detection, resources) that is not one of the job's domains.
+    public func createTable(_ table: SpoolDomain) throws {
+        try database.execute(SpoolSchema.domainTable(table))
     }
 
     public func rowCount(_ domain: SpoolDomain) throws -> Int {

@@ -19,12 +19,14 @@ public struct SpoolDomain: Sendable, Equatable {
     public let name: String
     public let columns: [Column]
 
-    public var tableName: String { "ev_\(name)" }
+    /// `ev_<name>` for event domains; stage tables (e.g. `msd_detection`) name their own.
+    public let tableName: String
     /// Position of CONTAINERID among `columns`.
     public var cidColumn: Int { columns.firstIndex { $0.name == "CONTAINERID" }! }
 
-    init(_ name: String, _ spec: [(String, ColumnType)]) {
+    init(_ name: String, table: String? = nil, _ spec: [(String, ColumnType)]) {
         self.name = name
+        tableName = table ?? "ev_\(name)"
         columns = spec.map { Column(name: $0.0, type: $0.1) }
     }
 

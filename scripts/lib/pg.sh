@@ -48,6 +48,11 @@ shared_buffers = 256MB
 maintenance_work_mem = 256MB
 max_wal_size = 4GB
 CONF
+    # Everyone is trusted on the private socket, except one role that must give a password:
+    # the tests use it to check how a wrong password is reported.
+    { echo "local all tracespool_pw scram-sha-256"; cat "$dir/data/pg_hba.conf"; } >"$dir/pg_hba.tmp"
+    mv "$dir/pg_hba.tmp" "$dir/data/pg_hba.conf"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir/data/pg_hba.conf"
   fi
   if ! as_pg_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_pg_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null

@@ -1,0 +1,1 @@
+// MSD aggregation over the spool (issue 6).
