@@ -39,10 +39,22 @@ public final class JobRunner {
         }
     }
 
+    /// The stable code and the plain message of an error.
+    static func classify(_ error: Error) -> (String, String) {
+        switch error {
+        case let e as SourceError: return (e.code, e.message)
+        case let e as SpoolError: return (e.code, e.message)
+        case let e as JobFailure: return (e.code, e.message)
+        case is CancelledError: return ("CANCELLED", "the job was cancelled")
+        default: return ("INTERNAL_ERROR", "\(error)")
+        }
+    }
+
     public func run(_ request: TraceRequest) throws -> JobResult {
         let started = Date()
         do { try JobRunner.prepareSpoolDir(spoolDir) } catch {
-            throw JobFailure(jobId: nil, code: (error as? SpoolError)?.code ?? "SPOOL_UNWRITABLE", message: "\(error)", underlying: error)
+            throw JobFailure(jobId: nil, code: (error as? SpoolError)?.code ?? "SPOOL_UNWRITABLE",
+                             message: (error as? SpoolError)?.message ?? "\(error)", underlying: error)
         }
         let catalog: Catalog
         do { catalog = try Catalog(folder: spoolDir) } catch {
@@ -83,7 +95,7 @@ public final class JobRunner {
                 let pct = (Double(p.domainIndex) + Double(p.batchesDone) / Double(max(1, p.batchesTotal))) / Double(p.domainCount) * 100
                 try? catalog.update(id: jobId, stage: "events", pct: pct, progress: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
             }
-            let outcomes = try stage.run(domains: domains, cids: request.cids)
+            let outcomes = try stage.run(domains: domains)
             let elapsed = Date().timeIntervalSince(started)
             try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
             try spool.setMeta("finished_at", Timestamps.iso(Date()))
@@ -100,19 +112,13 @@ public final class JobRunner {
         } catch {
             snapshot?.close()
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: spoolPath + suffix) }
-            let code: String
-            switch error {
-            case let e as SourceError: code = e.code
-            case let e as SpoolError: code = e.code
-            case is CancelledError: code = "CANCELLED"
-            default: code = "INTERNAL_ERROR"
-            }
+            let (code, message) = JobRunner.classify(error)
             let state = error is CancelledError ? "cancelled" : "failed"
             // On a full disk this may fail too; the error we report is the job's, not this one.
             try? catalog.finish(id: jobId, state: state, cidCount: request.cids.count, rows: nil, warnings: nil,
-                                errorCode: code, errorMessage: "\(error)", spoolFile: nil, bytes: nil)
-            log.error("job failed", metadata: ["code": "\(code)", "error": "\(error)"])
-            throw JobFailure(jobId: jobId, code: code, message: "\(error)", underlying: error)
+                                errorCode: code, errorMessage: message, spoolFile: nil, bytes: nil)
+            log.error("job failed", metadata: ["code": "\(code)", "error": "\(message)"])
+            throw JobFailure(jobId: jobId, code: code, message: message, underlying: error)
         }
     }
 }

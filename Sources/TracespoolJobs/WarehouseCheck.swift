@@ -39,7 +39,9 @@ enum WarehouseCheck {
     /// How many of the CIDs are not in `dw_mes_container` (they simply yield no rows).
     static func countUnknownCIDs(_ cids: [String], batchSize: Int, on c: PGConnection) throws -> Int {
         var unknown = 0
-        for batch in EventsStage.batches(cids, size: max(batchSize, 1000)) {
+        let size = max(batchSize, 1000)
+        for start in stride(from: 0, to: cids.count, by: size) {
+            let batch = cids[start..<min(start + size, cids.count)]
             let r = try c.query("""
                 SELECT count(*) FROM unnest($1::bpchar[]) AS u(cid)
                 WHERE NOT EXISTS (SELECT 1 FROM dwh.dw_mes_container c WHERE c.containerid = u.cid)

@@ -30,11 +30,13 @@ final class BatchFetcher: @unchecked Sendable {
 
     func waitUntilFinished() { finished.wait(); finished.signal() }
 
-    func run(_ work: [(batch: Int, cids: [String])]) {
+    func run(_ work: [(batch: Int, item: BatchPlan.Item)],
+             parameters: @Sendable (Int, BatchPlan.Item, BatchMembers) throws -> [String?]) {
         defer { finished.signal() }
         var connection: PGConnection?
         defer { connection?.close() }
         let row = CopyTextRow(columnCount: columnCount)
+        let members = BatchMembers()
         for item in work {
             if cancellation.isCancelled { handoff.send(.fatal(CancelledError())); return }
             var attempt = 0
@@ -43,7 +45,8 @@ final class BatchFetcher: @unchecked Sendable {
                 let started = Date()
                 do {
                     if connection == nil { connection = try snapshot.openReader(statementTimeoutMs: config.statementTimeoutMs) }
-                    let rows = try fetch(item.batch, item.cids, on: connection!, row: row)
+                    let literals = try parameters(item.batch, item.item, members)
+                    let rows = try fetch(item.batch, literals, on: connection!, row: row)
                     handoff.send(.batchDone(batch: item.batch, rows: rows, attempts: attempt,
                                             seconds: Date().timeIntervalSince(started)))
                     break
@@ -86,9 +89,8 @@ final class BatchFetcher: @unchecked Sendable {
     }
 
     /// Streams one batch; returns its row count. Full blocks go to the writer as they fill.
-    private func fetch(_ batch: Int, _ cids: [String], on connection: PGConnection, row: CopyTextRow) throws -> Int {
-        let statement = try CopyStatement.make(
-            select: select, literals: [CIDList.arrayLiteral(cids), snapshot.takenAt], on: connection)
+    private func fetch(_ batch: Int, _ literals: [String?], on connection: PGConnection, row: CopyTextRow) throws -> Int {
+        let statement = try CopyStatement.make(select: select, literals: literals, on: connection)
         var block = try handoff.takeFreeBlock()
         var rows = 0
         try connection.copyOut(statement) { line in

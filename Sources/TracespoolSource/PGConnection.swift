@@ -150,7 +150,7 @@ public final class PGConnection: @unchecked Sendable {
         case "57014": return SourceError(.timeout, "statement timeout: \(message)", sqlState: state)
         case "42P01", "3F000", "42703", "42883":
             return SourceError(.missingTable, "warehouse schema is incomplete: \(message)", sqlState: state)
-        case let s? where s.hasPrefix("08") || s == "57P01" || s == "57P02" || s == "57P03":
+        case let s? where (s.hasPrefix("08") && s != "08P01") || s == "57P01" || s == "57P02" || s == "57P03":
             return SourceError(.connectionLost, "connection lost: \(message)", sqlState: state)
         default: return SourceError(.queryFailed, message.isEmpty ? lastError() : message, sqlState: state)
         }

@@ -5,11 +5,12 @@ import TracespoolSource
 /// each `$n` becomes a literal escaped by libpq (`PQescapeLiteral`) from validated input. This is
 /// the only place a value enters SQL text.
 enum CopyStatement {
-    static func make(select: String, literals: [String], on connection: PGConnection) throws -> String {
+    static func make(select: String, literals: [String?], on connection: PGConnection) throws -> String {
         var sql = select
         // Highest index first so `$1` never eats the prefix of `$10`.
         for (i, value) in literals.enumerated().reversed() {
-            sql = sql.replacingOccurrences(of: "$\(i + 1)", with: try connection.escapeLiteral(value))
+            let literal = try value.map { try connection.escapeLiteral($0) } ?? "NULL"
+            sql = sql.replacingOccurrences(of: "$\(i + 1)", with: literal)
         }
         return "COPY (\n\(sql)\n) TO STDOUT"
     }

@@ -28,7 +28,9 @@ enum CanonicalRows {
     /// The domain's own SELECT run in PostgreSQL in one statement over all CIDs, bound parameters.
     static func warehouse(_ c: PGConnection, _ select: String, _ domain: SpoolDomain, cids: [String], snapshotTime: String) throws -> [[String]] {
         try c.execute("SET DateStyle = 'ISO, YMD'")
-        let r = try c.query(select, [CIDList.arrayLiteral(cids), snapshotTime])
+        // Bind exactly the parameters the statement uses ($2, the snapshot time, only some do).
+        let params: [String?] = select.contains("$2") ? [CIDList.arrayLiteral(cids), snapshotTime] : [CIDList.arrayLiteral(cids)]
+        let r = try c.query(select, params)
         return (0..<r.rowCount).map { row in domain.columns.enumerated().map { i, col in canonical(r.string(row, i), col.type) } }
     }
 

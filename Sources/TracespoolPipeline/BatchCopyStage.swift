@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import TracespoolSource
+import TracespoolSpool
+
+/// Runs one warehouse SELECT once per batch of a plan and writes the rows into one spool table as
+/// they arrive. A fetch thread streams `COPY (select) TO STDOUT` into a small pool of row blocks;
+/// this thread binds them into SQLite, one transaction per batch together with its ledger row.
+/// Memory is bounded by the block pool, whatever the stage's size. Batches already `done` in the
+/// ledger are skipped, so a resumed job continues where it stopped.
+public final class BatchCopyStage {
+    let snapshot: SourceSnapshot
+    let spool: Spool
+    let config: EventsConfig
+    let logger: Logger
+    let cancellation: CancellationFlag
+
+    public init(snapshot: SourceSnapshot, spool: Spool, config: EventsConfig, logger: Logger, cancellation: CancellationFlag) {
+        self.snapshot = snapshot
+        self.spool = spool
+        self.config = config
+        self.logger = logger
+        self.cancellation = cancellation
+    }
+
+    public struct Outcome: Sendable {
+        public let rows: Int
+        public let batches: Int
+        public let failed: [LedgerBatch]
+        public var status: String { failed.isEmpty ? "complete" : (failed.count == batches ? "failed" : "partial") }
+    }
+
+    /// `progress(batchesDone, batchesTotal, failedBatches, rowsSoFar)` after every batch.
+    public func run(into table: SpoolDomain, select: String, plan: BatchPlan,
+                    progress: (Int, Int, Int, Int) -> Void = { _, _, _, _ in }) throws -> Outcome {
+        try spool.planBatches(domain: table.name, batches: plan.items.map { ($0.first, $0.last, $0.count) })
+        let pending = try spool.ledger(domain: table.name).filter { $0.state != "done" }.map(\.batch)
+        let handoff = BlockHandoff(blocks: 3, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
+        let fetcher = BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
+                                   handoff: handoff, cancellation: cancellation, logger: logger)
+        let work = pending.map { (batch: $0, item: plan.items[$0]) }
+        let parameters = plan.parameters
+        let thread = Thread { fetcher.run(work, parameters: parameters) }
+        thread.stackSize = 1 << 20
+        thread.start()
+
+        let writer = try DomainTableWriter(spool: spool, domain: table)
+        let db = spool.database
+        var open = false
+        var done = plan.items.count - pending.count
+        var failed = 0
+        var rowsSoFar = try spool.rowCount(table)
+        defer {
+            if open { try? db.execute("ROLLBACK") }
+            // Make sure the fetcher is not left waiting for a block.
+            handoff.close()
+            fetcher.waitUntilFinished()
+        }
+        loop: while true {
+            switch handoff.receive() {
+            case .rows(let batch, let block):
+                if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
+                defer { handoff.giveBack(block) }
+                try writer.write(block, batch: batch)
+            case .batchRetry:
+                if open { try db.execute("ROLLBACK"); open = false }
+            case .batchDone(let batch, let rows, let attempts, let seconds):
+                if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
+                try spool.markBatchDone(domain: table.name, batch: batch, rows: rows, attempts: attempts, seconds: seconds)
+                try db.execute("COMMIT")
+                open = false
+                done += 1
+                rowsSoFar += rows
+                progress(done, plan.items.count, failed, rowsSoFar)
+            case .batchFailed(let batch, let attempts, let error):
+                if open { try db.execute("ROLLBACK"); open = false }
+                try db.transaction {
+                    try spool.markBatchFailed(domain: table.name, batch: batch, attempts: attempts,
+                                              code: error.code, message: error.message)
+                }
+                logger.warning("batch failed", metadata: [
+                    "table": "\(table.name)", "batch": "\(batch)", "code": "\(error.code)", "error": "\(error.message)"])
+                done += 1
+                failed += 1
+                progress(done, plan.items.count, failed, rowsSoFar)
+            case .fatal(let error):
+                throw error
+            case .finished:
+                break loop
+            }
+        }
+        let failedBatches = try spool.ledger(domain: table.name).filter { $0.state == "failed" }
+        return Outcome(rows: try spool.rowCount(table), batches: plan.items.count, failed: failedBatches)
+    }
+}
