@@ -80,6 +80,12 @@ public final class Catalog: @unchecked Sendable {
         try s.step()
     }
 
+    public func delete(id: String) throws {
+        let s = try database.prepare("DELETE FROM jobs WHERE id = ?1")
+        s.bind(1, id)
+        try s.step()
+    }
+
     public func job(_ id: String) throws -> Job? {
         let s = try database.prepare("SELECT id, profile, state, spool_file, error_code, error_message FROM jobs WHERE id = ?1")
         s.bind(1, id)

@@ -5,10 +5,18 @@ public struct JobResult: Sendable {
     public let jobId: String
     public let spoolPath: String
     public let state: String
+    public let profile: String
     public let cidCount: Int
     public let unknownCIDs: Int
     public let duplicateCIDs: Int
+    public let seedCount: Int?
+    public let notFound: [String]
+    public let nodeCount: Int?
+    public let edgeCount: Int?
+    public let detectionLots: Int?
+    public let warnings: [String]
     public let domains: [DomainOutcome]
+    public let stageSeconds: [(String, Double)]
     public let elapsedSeconds: Double
 
     /// `partial` when any domain lost batches, else `complete`.
@@ -23,4 +31,12 @@ public struct JobFailure: Error, CustomStringConvertible, Sendable {
     public let underlying: any Error
 
     public var description: String { "\(code): \(message)" }
+}
+
+/// Seed resolution found nothing: no job is left behind.
+public struct NoSeedsFound: Error, CustomStringConvertible, Sendable {
+    public let code: String
+    public let notFound: [String]
+    public let message: String
+    public var description: String { message }
 }

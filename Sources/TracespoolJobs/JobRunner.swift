@@ -4,9 +4,10 @@ import TracespoolPipeline
 import TracespoolSource
 import TracespoolSpool
 
-/// Runs one trace job in-process: catalog record, snapshot, spool, events stage, final state.
+/// Runs one trace job in-process: catalog record, snapshot, spool, then the stages —
+/// seeds → (MSD detection) → lineage → admission control → events → (MSD resources).
 /// A failed job leaves no half-written spool behind (the file is removed) and a catalog record
-/// with the error's code.
+/// with the error's code; a job whose seeds resolve to nothing leaves nothing at all.
 public final class JobRunner {
     public let spoolDir: String
     public let conninfo: String
@@ -15,6 +16,10 @@ public final class JobRunner {
     public let ttlSeconds: Int
     public let cancellation = CancellationFlag()
     public var onProgress: (EventsProgress) -> Void = { _ in }
+    /// One line per finished stage ("seeds: 412 lots"), for the CLI's stderr.
+    public var onStage: (String) -> Void = { _ in }
+    /// Runs after the events stage of an MSD job (the summary is computed and stored here).
+    public var afterMSDEvents: ((Spool) throws -> Void)?
 
     public init(spoolDir: String, conninfo: String, config: EventsConfig, logger: Logger, ttlSeconds: Int = 86_400) {
         self.spoolDir = spoolDir
@@ -45,6 +50,8 @@ public final class JobRunner {
         case let e as SourceError: return (e.code, e.message)
         case let e as SpoolError: return (e.code, e.message)
         case let e as JobFailure: return (e.code, e.message)
+        case let e as CIDLimitExceeded: return ("CID_LIMIT_EXCEEDED", e.description)
+        case let e as NoSeedsFound: return (e.code, e.message)
         case is CancelledError: return ("CANCELLED", "the job was cancelled")
         default: return ("INTERNAL_ERROR", "\(error)")
         }
@@ -71,54 +78,158 @@ public final class JobRunner {
         do {
             try catalog.update(id: jobId, stage: "connect", pct: 0, progress: "opening a snapshot")
             snapshot = try SourceSnapshot(conninfo: conninfo)
-            try WarehouseCheck.requireTables(for: request.domains, on: snapshot!.connection)
-            let unknown = try WarehouseCheck.countUnknownCIDs(request.cids, batchSize: config.cidBatchSize, on: snapshot!.connection)
-
-            let domains = request.domains.compactMap(SpoolDomain.named)
-            let spool = try Spool.create(at: spoolPath, domains: domains)
-            try spool.database.transaction {
-                try spool.setMeta("job_id", jobId)
-                try spool.setMeta("profile", request.profile.rawValue)
-                try spool.setMeta("request", requestJSON)
-                try spool.setMeta("domains", request.domains.joined(separator: ","))
-                try spool.setMeta("snapshot_time", snapshot!.takenAt)
-                try spool.setMeta("created_at", Timestamps.iso(started))
-                try spool.setMeta("cid_count", String(request.cids.count))
-                try spool.setMeta("unknown_cid_count", String(unknown))
-            }
-            try spool.storeTraceCIDs(request.cids)
-
-            try catalog.update(id: jobId, stage: "events", pct: 0, progress: "fetching events")
-            let stage = EventsStage(snapshot: snapshot!, spool: spool, config: config, logger: log,
-                                    cancellation: cancellation) { [onProgress] p in
-                onProgress(p)
-                let pct = (Double(p.domainIndex) + Double(p.batchesDone) / Double(max(1, p.batchesTotal))) / Double(p.domainCount) * 100
-                try? catalog.update(id: jobId, stage: "events", pct: pct, progress: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
-            }
-            let outcomes = try stage.run(domains: domains)
-            let elapsed = Date().timeIntervalSince(started)
-            try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
-            try spool.setMeta("finished_at", Timestamps.iso(Date()))
-            try spool.checkpoint()
+            let result = try execute(request, jobId: jobId, spoolPath: spoolPath, snapshot: snapshot!,
+                                     catalog: catalog, requestJSON: requestJSON, started: started, logger: log)
             snapshot?.close()
-            let result = JobResult(jobId: jobId, spoolPath: spoolPath, state: "succeeded", cidCount: request.cids.count,
-                                   unknownCIDs: unknown, duplicateCIDs: request.duplicateCIDs, domains: outcomes,
-                                   elapsedSeconds: elapsed)
-            try catalog.finish(id: jobId, state: "succeeded", cidCount: request.cids.count,
-                               rows: outcomes.reduce(0) { $0 + $1.rows },
-                               warnings: result.quality == "partial" ? "partial result" : nil,
-                               errorCode: nil, errorMessage: nil, spoolFile: spoolPath, bytes: spool.fileBytes)
+            try catalog.finish(id: jobId, state: "succeeded", cidCount: result.cidCount,
+                               rows: result.domains.reduce(0) { $0 + $1.rows },
+                               warnings: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "; "),
+                               errorCode: nil, errorMessage: nil, spoolFile: spoolPath,
+                               bytes: (try? Spool.open(at: spoolPath).fileBytes) ?? nil)
             return result
         } catch {
             snapshot?.close()
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: spoolPath + suffix) }
             let (code, message) = JobRunner.classify(error)
+            if error is NoSeedsFound {
+                // Nothing to trace: no empty job is left behind.
+                try? catalog.delete(id: jobId)
+                throw JobFailure(jobId: nil, code: code, message: message, underlying: error)
+            }
             let state = error is CancelledError ? "cancelled" : "failed"
             // On a full disk this may fail too; the error we report is the job's, not this one.
-            try? catalog.finish(id: jobId, state: state, cidCount: request.cids.count, rows: nil, warnings: nil,
+            try? catalog.finish(id: jobId, state: state, cidCount: nil, rows: nil, warnings: nil,
                                 errorCode: code, errorMessage: message, spoolFile: nil, bytes: nil)
             log.error("job failed", metadata: ["code": "\(code)", "error": "\(message)"])
             throw JobFailure(jobId: jobId, code: code, message: message, underlying: error)
         }
+    }
+
+    private func execute(_ request: TraceRequest, jobId: String, spoolPath: String, snapshot: SourceSnapshot,
+                         catalog: Catalog, requestJSON: String, started: Date, logger log: Logger) throws -> JobResult {
+        try WarehouseCheck.requireTables(for: request, on: snapshot.connection)
+        let domains = request.domains.compactMap(SpoolDomain.named)
+        let spool = try Spool.create(at: spoolPath, domains: domains)
+        try spool.database.transaction {
+            try spool.setMeta("job_id", jobId)
+            try spool.setMeta("profile", request.profile.rawValue)
+            try spool.setMeta("request", requestJSON)
+            try spool.setMeta("domains", request.domains.joined(separator: ","))
+            try spool.setMeta("snapshot_time", snapshot.takenAt)
+            try spool.setMeta("created_at", Timestamps.iso(started))
+            if let msd = request.msd {
+                try spool.setMeta("msd.direction", request.direction)
+                try spool.setMeta("msd.mode", msd.mode)
+                try spool.setMeta("msd.stations", msd.stations.joined(separator: ","))
+                try spool.setMeta("msd.from", msd.from)
+                try spool.setMeta("msd.to", msd.to)
+            }
+        }
+        let copy = BatchCopyStage(snapshot: snapshot, spool: spool, config: config, logger: log, cancellation: cancellation)
+        var timings: [(String, Double)] = []
+        var warnings: [String] = []
+        func timed<R>(_ stage: String, _ body: () throws -> R) throws -> R {
+            try catalog.update(id: jobId, stage: stage, pct: nil, progress: stage)
+            let t0 = Date()
+            let r = try body()
+            let seconds = Date().timeIntervalSince(t0)
+            timings.append((stage, seconds))
+            try spool.setMeta("timing.\(stage)_seconds", String(format: "%.3f", seconds))
+            return r
+        }
+
+        var seedCount: Int?
+        var notFound: [String] = []
+        var lineage: LineageStage.Outcome?
+        var detectionLots: Int?
+        var unknown = 0
+        let detection = DetectionStage(copy: copy, spool: spool, config: config)
+        let noSeedsCode = request.profile == .midSectionDefect ? "NO_DETECTION_RECORDS" : "NO_SEEDS"
+
+        if request.cids.isEmpty {
+            // Seeds
+            let seeds = try timed("seeds") { () throws -> SeedStage.Outcome in
+                let stage = SeedStage(copy: copy, spool: spool, config: config)
+                if let msd = request.msd, let from = msd.from.flatMap(DateText.parseDay), let to = msd.to.flatMap(DateText.parseDay) {
+                    let n = try detection.candidates(stations: msd.stations, from: from, to: to)
+                    return SeedStage.Outcome(seedCount: n, notFound: [])
+                }
+                if !request.seedCIDs.isEmpty { return try stage.resolve(seedCIDs: request.seedCIDs, on: snapshot.connection) }
+                return try stage.resolve(type: request.resolveType!, values: request.values, stations: request.msd?.stations)
+            }
+            seedCount = seeds.seedCount
+            notFound = seeds.notFound
+            onStage("seeds: \(seeds.seedCount) lots" + (notFound.isEmpty ? "" : ", \(notFound.count) value(s) not found"))
+            if seeds.seedCount == 0 {
+                let what = request.msd.map { m in
+                    m.mode == "date_range"
+                        ? "no lot tracked in at \(m.stations.joined(separator: ",")) between \(m.from!) and \(m.to!)"
+                        : "none of the given values has history at \(m.stations.joined(separator: ","))"
+                } ?? "none of the given values resolved to a container"
+                throw NoSeedsFound(code: noSeedsCode, notFound: notFound, message: what
+                    + (notFound.isEmpty ? "" : " (not found: \(notFound.prefix(20).joined(separator: ", "))\(notFound.count > 20 ? ", …" : ""))"))
+            }
+            // MSD date mode: the detection table of the seeds, in the window.
+            if let msd = request.msd, msd.mode == "date_range" {
+                _ = try timed("detection") {
+                    try detection.enrich(keyTable: "seeds", keyColumn: "CID", stations: msd.stations,
+                                         from: DateText.parseDay(msd.from!), to: DateText.parseDay(msd.to!))
+                }
+            }
+            // Lineage and expansion
+            lineage = try timed("lineage") { try LineageStage(copy: copy, spool: spool, config: config).run(direction: request.direction) }
+            onStage("lineage (\(request.direction)): \(lineage!.nodes) nodes, \(lineage!.edges) edges, \(lineage!.cids) CIDs")
+            // MSD container mode: detection over the seeds and their ancestors, no window.
+            if let msd = request.msd, msd.mode == "container" {
+                _ = try timed("detection") {
+                    try detection.enrich(keyTable: "trace_cids", keyColumn: "cid", stations: msd.stations, from: nil, to: nil)
+                }
+            }
+            if request.msd != nil {
+                detectionLots = try spool.database.scalarInt("SELECT count(DISTINCT CONTAINERID) FROM msd_detection")
+                onStage("detection: \(detectionLots!) lots")
+            }
+        } else {
+            try spool.storeTraceCIDs(request.cids)
+            unknown = try WarehouseCheck.countUnknownCIDs(request.cids, batchSize: config.cidBatchSize, on: snapshot.connection)
+        }
+
+        // Admission control, after lineage: query_tool* is refused, MSD only warned.
+        let cidCount = try spool.database.scalarInt("SELECT count(*) FROM trace_cids") ?? 0
+        if cidCount > request.cidLimit {
+            if request.profile == .midSectionDefect {
+                let w = "CID count \(cidCount) exceeds TRACE_EVENTS_CID_LIMIT \(request.cidLimit); mid_section_defect runs anyway"
+                warnings.append(w)
+                log.warning("\(w)")
+            } else {
+                throw CIDLimitExceeded(cidCount: cidCount, limit: request.cidLimit)
+            }
+        }
+        try spool.setMeta("cid_count", String(cidCount))
+        try spool.setMeta("unknown_cid_count", String(unknown))
+        try spool.setMeta("warnings", warnings.isEmpty ? nil : warnings.joined(separator: "\n"))
+
+        // Events
+        try catalog.update(id: jobId, stage: "events", pct: 0, progress: "fetching events")
+        let events = EventsStage(snapshot: snapshot, spool: spool, config: config, logger: log, cancellation: cancellation) { [onProgress] p in
+            onProgress(p)
+            let pct = (Double(p.domainIndex) + Double(p.batchesDone) / Double(max(1, p.batchesTotal))) / Double(p.domainCount) * 100
+            try? catalog.update(id: jobId, stage: "events", pct: pct, progress: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
+        }
+        let outcomes = try timed("events") { try events.run(domains: domains) }
+
+        if request.profile == .midSectionDefect {
+            try timed("resources") { try detection.resources() }
+            if let hook = afterMSDEvents { try timed("aggregate") { try hook(spool) } }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
+        try spool.setMeta("finished_at", Timestamps.iso(Date()))
+        try spool.checkpoint()
+        return JobResult(
+            jobId: jobId, spoolPath: spoolPath, state: "succeeded", profile: request.profile.rawValue, cidCount: cidCount,
+            unknownCIDs: unknown, duplicateCIDs: request.duplicateCIDs, seedCount: seedCount, notFound: notFound,
+            nodeCount: lineage?.nodes, edgeCount: lineage?.edges, detectionLots: detectionLots, warnings: warnings,
+            domains: outcomes, stageSeconds: timings, elapsedSeconds: elapsed)
     }
 }

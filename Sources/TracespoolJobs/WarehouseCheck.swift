@@ -18,8 +18,13 @@ enum WarehouseCheck {
     }
 
     /// Throws `missingTable` naming every absent `dwh` table the domains read.
-    static func requireTables(for domains: [String], on c: PGConnection) throws {
+    static func requireTables(for request: TraceRequest, on c: PGConnection) throws {
+        let domains = request.domains
         var needed = ["dw_mes_container"]
+        if request.cids.isEmpty {
+            needed += ["dw_mes_pj_combinedassylots"]  // lineage
+            if request.msd != nil { needed += ["dw_mes_lotwiphistory", "dw_mes_lotrejecthistory", "dw_mes_wip", "dw_mes_resource"] }
+        }
         for d in domains { for t in tables(for: d) where !needed.contains(t) { needed.append(t) } }
         let r = try c.query("""
             SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass('dwh.' || t) IS NULL ORDER BY t

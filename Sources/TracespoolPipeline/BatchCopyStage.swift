@@ -31,10 +31,14 @@ public final class BatchCopyStage {
     }
 
     /// `progress(batchesDone, batchesTotal, failedBatches, rowsSoFar)` after every batch.
-    public func run(into table: SpoolDomain, select: String, plan: BatchPlan,
+    /// `ledgerName` keys the batches in the ledger (default: the table's name) — a table filled by
+    /// several passes gives each pass its own name.
+    public func run(into table: SpoolDomain, select: String, plan: BatchPlan, ledgerName: String? = nil,
                     progress: (Int, Int, Int, Int) -> Void = { _, _, _, _ in }) throws -> Outcome {
-        try spool.planBatches(domain: table.name, batches: plan.items.map { ($0.first, $0.last, $0.count) })
-        let pending = try spool.ledger(domain: table.name).filter { $0.state != "done" }.map(\.batch)
+        let ledgerName = ledgerName ?? table.name
+        try spool.createTable(table)
+        try spool.planBatches(domain: ledgerName, batches: plan.items.map { ($0.first, $0.last, $0.count) })
+        let pending = try spool.ledger(domain: ledgerName).filter { $0.state != "done" }.map(\.batch)
         let handoff = BlockHandoff(blocks: 3, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
         let fetcher = BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
                                    handoff: handoff, cancellation: cancellation, logger: logger)
@@ -66,7 +70,7 @@ public final class BatchCopyStage {
                 if open { try db.execute("ROLLBACK"); open = false }
             case .batchDone(let batch, let rows, let attempts, let seconds):
                 if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
-                try spool.markBatchDone(domain: table.name, batch: batch, rows: rows, attempts: attempts, seconds: seconds)
+                try spool.markBatchDone(domain: ledgerName, batch: batch, rows: rows, attempts: attempts, seconds: seconds)
                 try db.execute("COMMIT")
                 open = false
                 done += 1
@@ -75,7 +79,7 @@ public final class BatchCopyStage {
             case .batchFailed(let batch, let attempts, let error):
                 if open { try db.execute("ROLLBACK"); open = false }
                 try db.transaction {
-                    try spool.markBatchFailed(domain: table.name, batch: batch, attempts: attempts,
+                    try spool.markBatchFailed(domain: ledgerName, batch: batch, attempts: attempts,
                                               code: error.code, message: error.message)
                 }
                 logger.warning("batch failed", metadata: [
@@ -89,7 +93,7 @@ public final class BatchCopyStage {
                 break loop
             }
         }
-        let failedBatches = try spool.ledger(domain: table.name).filter { $0.state == "failed" }
+        let failedBatches = try spool.ledger(domain: ledgerName).filter { $0.state == "failed" }
         return Outcome(rows: try spool.rowCount(table), batches: plan.items.count, failed: failedBatches)
     }
 }

@@ -10,9 +10,20 @@ public struct BatchPlan: Sendable {
         public let first: String
         public let last: String
         public let count: Int
+        public init(first: String, last: String, count: Int) {
+            self.first = first
+            self.last = last
+            self.count = count
+        }
     }
 
     public let items: [Item]
+
+    public init(items: [Item], parameters: @escaping @Sendable (Int, Item, BatchMembers) throws -> [String?]) {
+        self.items = items
+        self.parameters = parameters
+    }
+
     /// Parameters `$1…` of an item's statement; runs on the fetch thread.
     let parameters: @Sendable (Int, Item, BatchMembers) throws -> [String?]
 
@@ -73,7 +84,7 @@ public struct BatchPlan: Sendable {
 }
 
 /// The fetch thread's own read-only connection to the spool, for batch members.
-final class BatchMembers {
+public final class BatchMembers {
     private var database: SQLiteDatabase?
     private var statement: SQLiteStatement?
 

@@ -124,6 +124,11 @@ public final class Spool: @unchecked Sendable {
         try database.scalarInt("SELECT count(*) FROM \(domain.tableName)") ?? 0
     }
 
+    /// Builds the CID index of a loaded stage table.
+    public func indexByCID(_ table: SpoolDomain) throws {
+        try database.execute(SpoolSchema.domainIndex(table))
+    }
+
     /// Builds the CID index of a loaded domain and records its row count and status.
     public func finishDomain(_ domain: SpoolDomain, status: String) throws {
         try database.execute(SpoolSchema.domainIndex(domain))

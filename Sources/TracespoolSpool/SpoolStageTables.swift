@@ -19,6 +19,23 @@ extension SpoolDomain {
     ])
 }
 
+extension SpoolDomain {
+    /// Seed resolution matches: container → the input value that found it.
+    public static let seedMatches = SpoolDomain("seed_matches", table: "seed_matches", [
+        ("CONTAINERID", .text), ("CONTAINERNAME", .text), ("MFGORDERNAME", .text), ("INPUT_VALUE", .text),
+    ])
+
+    /// MSD date mode, step A: lots seen at the detection station, per date window (may repeat).
+    public static let candidates = SpoolDomain("msd_candidates", table: "msd_candidates", [("CONTAINERID", .text)])
+
+    /// Raw lineage rows as PostgreSQL returns them per seed batch (see LineageQueries); folded into
+    /// the lineage tables below by `SpoolLineageSQL`.
+    public static let lineageRaw = SpoolDomain("lineage_raw", table: "lineage_raw", [
+        ("KIND", .text), ("CONTAINERID", .text), ("NODE_ID", .text), ("FROM_ID", .text), ("TO_ID", .text),
+        ("EDGE_TYPE", .text), ("NAME", .text), ("MFGORDERNAME", .text), ("WAFER_LOT", .text), ("OBJECTTYPE", .text),
+    ])
+}
+
 extension SpoolSchema {
     /// Seeds and lineage. Per-seed rows include a self row for the seed.
     static let stageTables = """
@@ -59,6 +76,20 @@ extension SpoolSchema {
           TO_ID      TEXT NOT NULL,
           EDGE_TYPE  TEXT NOT NULL CHECK (EDGE_TYPE IN ('split_from', 'merge_source', 'wafer_origin', 'gd_rework_source')),
           PRIMARY KEY (FROM_ID, TO_ID, EDGE_TYPE)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX IF NOT EXISTS lineage_edges_to ON lineage_edges (TO_ID, FROM_ID);
+
+        -- Forward: serial numbers (finished names) of tree nodes.
+        CREATE TABLE IF NOT EXISTS lineage_serials (
+          CID           TEXT NOT NULL,
+          FINISHEDNAME  TEXT NOT NULL,
+          PRIMARY KEY (CID, FINISHEDNAME)
+        ) WITHOUT ROWID;
+
+        -- Keys of the resource lookup (equipment ids seen by the trace).
+        CREATE TABLE IF NOT EXISTS msd_resource_ids (
+          RESOURCEID TEXT PRIMARY KEY
         ) WITHOUT ROWID;
 
         -- Each seed's root: the ancestor without parents (smallest name when several).

@@ -6,10 +6,16 @@ enum ExitStatus {
     static let internalError: Int32 = 1
     /// The job finished but some batches failed: the spool holds a partial result.
     static let partial: Int32 = 3
+    /// Admission control refused the trace (more CIDs than TRACE_EVENTS_CID_LIMIT).
+    static let refused: Int32 = 4
+    /// The seeds resolved to nothing (no job is left behind).
+    static let nothingFound: Int32 = 5
     /// Bad flags or values (swift-argument-parser's own code for validation errors).
     static let usage: Int32 = 64
     /// A spool file that is not a spool, of a newer version, or damaged.
     static let badSpool: Int32 = 65
+    /// `export`: no such job or spool file (EX_NOINPUT).
+    static let noInput: Int32 = 66
     /// The warehouse is unreachable, refuses the credentials, lacks tables, or dropped the connection.
     static let sourceUnavailable: Int32 = 69
     /// The spool folder or disk cannot take the spool (unwritable, full).
@@ -18,8 +24,9 @@ enum ExitStatus {
     static let cancelled: Int32 = 130
 
     static let helpText = """
-        Exit codes: 0 ok · 3 partial result (some batches failed, see quality) · 64 usage error · \
-        65 not a spool / unsupported or damaged spool · 69 source unavailable (connect, credentials, \
+        Exit codes: 0 ok · 3 partial result (some batches failed, see quality) · 4 refused (CID limit) · \
+        5 seeds resolved to nothing · 64 usage error · \
+        65 not a spool / unsupported or damaged spool · 66 no such job or spool file · 69 source unavailable (connect, credentials, \
         missing dwh tables, connection lost) · 73 spool or disk error · 130 cancelled · 1 internal error.
         """
 
@@ -29,6 +36,12 @@ enum ExitStatus {
         case "SPOOL_NOT_A_SPOOL", "SPOOL_UNSUPPORTED_VERSION", "SPOOL_CORRUPT": return badSpool
         case _ where code.hasPrefix("SPOOL_"): return spoolError
         case "CANCELLED": return cancelled
+        case "CID_LIMIT_EXCEEDED": return refused
+        case "NO_SEEDS", "NO_DETECTION_RECORDS": return nothingFound
+        case "JOB_NOT_FOUND": return noInput
+        case "READER_OUTPUT_FAILED": return spoolError
+        case "READER_BROKEN_PIPE": return ok
+        case _ where code.hasPrefix("READER_"): return usage
         default: return internalError
         }
     }

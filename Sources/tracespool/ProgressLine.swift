@@ -30,6 +30,12 @@ final class ProgressLine: @unchecked Sendable {
         }
     }
 
+    /// A finished stage, on its own line.
+    func note(_ text: String) {
+        finish()
+        FileHandle.standardError.write(Data("tracespool: \(text)\n".utf8))
+    }
+
     func finish() {
         if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
         drawn = false

@@ -7,8 +7,13 @@ import TracespoolSpool
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run one trace job in-process and spool its events.",
+        abstract: "Run one trace job in-process: seeds → lineage → events, spooled to SQLite.",
         discussion: """
+            Seeds (one kind per job): query_tool takes --lot-ids, --wafer-lots, --work-orders (GA/GC);
+            query_tool_reverse takes --serials, --gd-work-orders, --gd-lot-ids; mid_section_defect takes
+            --station with --from/--to (date mode) or any value flag (container mode). --seed-cids gives
+            seeds as CIDs for any profile. --cids skips seeds and lineage: the events of exactly those CIDs.
+            Values are comma-separated; '*' is a prefix wildcard after at least two characters.
             Prints the job id on stdout (or one JSON object with --json); progress goes to stderr.
             \(ExitStatus.helpText)
             """)
@@ -16,14 +21,33 @@ struct RunCommand: ParsableCommand {
     @Option(help: "query_tool, query_tool_reverse or mid_section_defect.")
     var profile = "query_tool"
 
-    @Option(help: "Container ids, comma-separated (repeatable).")
+    @Option(help: "Trace exactly these container ids, comma-separated (repeatable): no seeds, no lineage.")
     var cids: [String] = []
 
-    @Option(help: "File of container ids, one per line or comma-separated ('-' reads stdin).")
+    @Option(help: "File of container ids for --cids, one per line or comma-separated ('-' reads stdin).")
     var cidsFile: String?
+
+    @Option(help: "Seeds given as container ids (then lineage expands them).")
+    var seedCIDs: [String] = []
+
+    @Option(help: "Seeds: lot ids (CONTAINERNAME).") var lotIds: [String] = []
+    @Option(help: "Seeds: wafer lots (FIRSTNAME).") var waferLots: [String] = []
+    @Option(help: "Seeds: GA/GC work orders.") var workOrders: [String] = []
+    @Option(help: "Seeds: serial numbers (finished name, then lot id, then wafer lot).") var serials: [String] = []
+    @Option(help: "Seeds: GD work orders.") var gdWorkOrders: [String] = []
+    @Option(help: "Seeds: GD lot ids.") var gdLotIds: [String] = []
+
+    @Option(help: "MSD detection station group(s), comma-separated (default 測試).")
+    var station: String?
+    @Option(help: "MSD date mode: first day, YYYY-MM-DD (inclusive).") var from: String?
+    @Option(help: "MSD date mode: last day, YYYY-MM-DD (inclusive, at most 730 days after --from).") var to: String?
+    @Option(help: "MSD lineage direction: backward (default) or forward.") var direction: String?
 
     @Option(help: "Event domains, comma-separated (default: the profile's).")
     var domains: String?
+
+    @Option(help: "Refuse query_tool traces over this many CIDs (else TRACE_EVENTS_CID_LIMIT, default 50000).")
+    var cidLimit: Int?
 
     @Option(help: "CIDs per warehouse statement (else TRACE_CID_BATCH, default 1000).")
     var cidBatch: Int?
@@ -44,31 +68,55 @@ struct RunCommand: ParsableCommand {
         if let b = cidBatch, !(1...100_000).contains(b) { throw ValidationError("--cid-batch must be in 1...100000") }
         if let f = fetchRows, !(1...1_000_000).contains(f) { throw ValidationError("--fetch-rows must be in 1...1000000") }
         if let t = statementTimeoutMs, t < 0 { throw ValidationError("--statement-timeout-ms must be ≥ 0") }
+        if let l = cidLimit, l < 1 { throw ValidationError("--cid-limit must be ≥ 1") }
     }
 
     func run() throws {
         let logger = LogSetup.logger()
-        var raw = cids.flatMap { $0.split(separator: ",").map(String.init) }
-        if let file = cidsFile { raw += try readCIDFile(file) }
+        let env = ProcessInfo.processInfo.environment
+        func split(_ list: [String]) -> [String] { list.flatMap { $0.split(separator: ",").map(String.init) } }
+        var input = TraceRequest.Input()
+        input.profile = profile
+        input.domains = domains.map { $0.split(separator: ",").map(String.init) }
+        input.cids = split(cids)
+        if let file = cidsFile { input.cids += try readCIDFile(file) }
+        input.seedCIDs = split(seedCIDs)
+        input.values = [.lotId: split(lotIds), .waferLot: split(waferLots), .workOrder: split(workOrders),
+                        .serialNumber: split(serials), .gdWorkOrder: split(gdWorkOrders), .gdLotId: split(gdLotIds)]
+        input.stations = station.map { $0.split(separator: ",").map(String.init) }
+        input.from = from
+        input.to = to
+        input.direction = direction
         let request: TraceRequest
         var config: EventsConfig
         do {
-            request = try TraceRequest.make(
-                profile: profile, domains: domains.map { $0.split(separator: ",").map(String.init) }, cids: raw)
-            config = try EventsConfig.fromEnvironment(ProcessInfo.processInfo.environment)
+            if let l = cidLimit {
+                input.cidLimit = l
+            } else if let raw = env["TRACE_EVENTS_CID_LIMIT"] {
+                guard let l = Int(raw), l >= 1 else { throw ValidationError("TRACE_EVENTS_CID_LIMIT=\(raw) is not a positive integer") }
+                input.cidLimit = l
+            }
+            request = try TraceRequest.make(input)
+            config = try EventsConfig.fromEnvironment(env)
         } catch let e as TraceRequest.Invalid {
             throw ValidationError(e.message)
         } catch let e as ConfigError {
             throw ValidationError(e.message)
+        } catch let e as CIDLimitExceeded {
+            if json { printJSON(["state": "failed", "error": ["code": "CID_LIMIT_EXCEEDED", "message": e.description,
+                                                              "cid_count": e.cidCount, "limit": e.limit] as [String: Any]]) }
+            FileHandle.standardError.write(Data("tracespool: CID_LIMIT_EXCEEDED: \(e.description)\n".utf8))
+            throw ExitCode(ExitStatus.refused)
         }
         if let b = cidBatch { config.cidBatchSize = b }
         if let f = fetchRows { config.fetchRows = f }
         if let t = statementTimeoutMs { config.statementTimeoutMs = t }
 
         let runner = JobRunner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger,
-                               ttlSeconds: Int(ProcessInfo.processInfo.environment["TRACE_JOB_TTL_SECONDS"] ?? "") ?? 86_400)
+                               ttlSeconds: Int(env["TRACE_JOB_TTL_SECONDS"] ?? "") ?? 86_400)
         let bar = ProgressLine()
         runner.onProgress = { bar.update($0) }
+        runner.onStage = { bar.note($0) }
         let cancellation = runner.cancellation
         let interrupt = InterruptHandler { cancellation.cancel() }
         defer { interrupt.release() }
@@ -87,6 +135,7 @@ struct RunCommand: ParsableCommand {
             printJSON(JobReport.success(result))
         } else {
             print(result.jobId)
+            for w in result.warnings { FileHandle.standardError.write(Data("tracespool: warning: \(w)\n".utf8)) }
             for d in result.domains where d.status != "complete" {
                 FileHandle.standardError.write(Data(
                     "tracespool: domain \(d.domain) is \(d.status): \(d.failedRanges.count) batch(es) failed\n".utf8))
@@ -128,17 +177,27 @@ enum JobReport {
                 "failed_ranges": d.failedRanges.map { ["start": $0.start, "end": $0.end, "code": $0.code] },
             ] as [String: Any]
         }
-        return [
-            "job_id": r.jobId, "spool_path": r.spoolPath, "state": r.state, "quality": r.quality,
+        var o: [String: Any] = [
+            "job_id": r.jobId, "spool_path": r.spoolPath, "state": r.state, "quality": r.quality, "profile": r.profile,
             "cid_count": r.cidCount, "unknown_cid_count": r.unknownCIDs, "duplicate_cid_count": r.duplicateCIDs,
-            "rows": rows, "domain_quality": quality,
+            "rows": rows, "domain_quality": quality, "warnings": r.warnings, "not_found": r.notFound,
+            "stage_seconds": Dictionary(r.stageSeconds.map { ($0.0, ($0.1 * 1000).rounded() / 1000) }, uniquingKeysWith: { a, _ in a }),
             "elapsed_seconds": (r.elapsedSeconds * 1000).rounded() / 1000,
         ]
+        if let n = r.seedCount { o["seed_count"] = n }
+        if let n = r.nodeCount { o["node_count"] = n }
+        if let n = r.edgeCount { o["edge_count"] = n }
+        if let n = r.detectionLots { o["detection_lot_count"] = n }
+        return o
     }
 
     static func failure(_ f: JobFailure) -> [String: Any] {
         var o: [String: Any] = ["state": "failed", "error": ["code": f.code, "message": f.message]]
         if let id = f.jobId { o["job_id"] = id }
+        if let n = f.underlying as? NoSeedsFound { o["not_found"] = n.notFound }
+        if let c = f.underlying as? CIDLimitExceeded {
+            o["error"] = ["code": f.code, "message": f.message, "cid_count": c.cidCount, "limit": c.limit] as [String: Any]
+        }
         return o
     }
 }
