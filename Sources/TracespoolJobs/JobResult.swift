@@ -2,6 +2,8 @@ import TracespoolPipeline
 
 /// What `run` reports: `--json` prints it, tests read it.
 public struct JobResult: Sendable {
+    /// Size of the spool file (and its WAL) when the job finished.
+    public let spoolBytes: Int
     public let jobId: String
     public let spoolPath: String
     public let state: String

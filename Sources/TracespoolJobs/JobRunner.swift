@@ -84,8 +84,7 @@ public final class JobRunner {
             try catalog.finish(id: jobId, state: "succeeded", cidCount: result.cidCount,
                                rows: result.domains.reduce(0) { $0 + $1.rows },
                                warnings: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "; "),
-                               errorCode: nil, errorMessage: nil, spoolFile: spoolPath,
-                               bytes: (try? Spool.open(at: spoolPath).fileBytes) ?? nil)
+                               errorCode: nil, errorMessage: nil, spoolFile: spoolPath, bytes: result.spoolBytes)
             return result
         } catch {
             snapshot?.close()
@@ -226,7 +225,7 @@ public final class JobRunner {
         try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
         try spool.setMeta("finished_at", Timestamps.iso(Date()))
         try spool.checkpoint()
-        return JobResult(
+        return JobResult(spoolBytes: spool.fileBytes,
             jobId: jobId, spoolPath: spoolPath, state: "succeeded", profile: request.profile.rawValue, cidCount: cidCount,
             unknownCIDs: unknown, duplicateCIDs: request.duplicateCIDs, seedCount: seedCount, notFound: notFound,
             nodeCount: lineage?.nodes, edgeCount: lineage?.edges, detectionLots: detectionLots, warnings: warnings,

@@ -23,7 +23,7 @@ struct EventsStageTests {
         config.fetchRows = fetchRows
         let runner = JobRunner(spoolDir: folder, conninfo: try TestEnvironment.warehouse(), config: config,
                                logger: Logger(label: "test"))
-        return try runner.run(try TraceRequest.make(profile: "query_tool", domains: domains, cids: cids))
+        return try runner.run(try TraceRequest.make(input("query_tool") { $0.domains = domains; $0.cids = cids }))
     }
 
     @Test("every domain's spooled rows equal the domain query run in PostgreSQL, grouped by CID")

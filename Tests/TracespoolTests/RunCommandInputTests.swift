@@ -132,7 +132,7 @@ struct RunCommandInputTests {
                             "--cids-file", cidsFile.path + "/cids", "--domains", "history,upstream_history,materials,rejects,jobs"])
         #expect(r.status == 73, "\(r.stderr)")
         #expect(r.stderr.contains("SPOOL_DISK_FULL"), "\(r.stderr)")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("j") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("j") && $0.hasSuffix(".sqlite") }
         #expect(files == [URL(fileURLWithPath: earlierPath).lastPathComponent], "\(files)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: earlierPath)) == before)
         let catalog = try SQLiteDatabase(path: folder + "/catalog.sqlite", mode: .readOnly)
