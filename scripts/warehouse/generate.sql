@@ -171,6 +171,7 @@ CREATE FUNCTION dwh_gen.generate(p_lots integer, p_days integer, p_seed bigint,
   SET timezone = 'UTC'
   SET datestyle = 'ISO, YMD'
   SET work_mem = '256MB'
+  SET jit = off                         -- JIT compilation costs seconds per statement and gains nothing here
   SET client_min_messages = 'warning'   -- no "does not exist, skipping" notices from the temp drops
 AS $fn$
 DECLARE
@@ -460,6 +461,9 @@ BEGIN
   -- 6. Bad data (only when asked). Each manipulated lot gets a bad_role so picks stay disjoint.
   --    Everything downstream reads ids and names from g_lot, so references follow automatically.
   ----------------------------------------------------------------------------------------------
+  CREATE INDEX ON g_lot (parent_key);
+  ANALYZE g_lot;
+
   IF p_bad_data THEN
     -- Split cycles: two 2-cycles (a root with exactly one leaf child: root.splitfromid := child),
     -- one 3-cycle (root -> child -> grandchild: root.splitfromid := grandchild), one self-loop.
@@ -874,6 +878,7 @@ CREATE FUNCTION dwh_gen.checksum() RETURNS text
   SET timezone = 'UTC'
   SET datestyle = 'ISO, YMD'
   SET work_mem = '256MB'
+  SET jit = off
 AS $fn$
 DECLARE
   t text;
