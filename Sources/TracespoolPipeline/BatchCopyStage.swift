@@ -39,14 +39,28 @@ public final class BatchCopyStage {
         try spool.createTable(table)
         try spool.planBatches(domain: ledgerName, batches: plan.items.map { ($0.first, $0.last, $0.count) })
         let pending = try spool.ledger(domain: ledgerName).filter { $0.state != "done" }.map(\.batch)
-        let handoff = BlockHandoff(blocks: 3, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
-        let fetcher = BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
-                                   handoff: handoff, cancellation: cancellation, logger: logger)
         let work = pending.map { (batch: $0, item: plan.items[$0]) }
         let parameters = plan.parameters
-        let thread = Thread { fetcher.run(work, parameters: parameters) }
-        thread.stackSize = 1 << 20
-        thread.start()
+        // Several fetchers, each on its own connection in the same snapshot, take the batches in
+        // turn (batch i goes to fetcher i mod n), so the warehouse works on batch i+1 while batch i
+        // is written. The writer still takes batches strictly in order, which keeps the spool's
+        // arrival order the grouped order; a fetcher that runs ahead waits on its own small block
+        // pool, so memory stays bounded by n × blocks × fetchRows rows.
+        let lanes = max(1, min(config.fetchConnections, work.count))
+        let handoffs = (0..<lanes).map { _ in
+            BlockHandoff(blocks: 3, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
+        }
+        let fetchers = (0..<lanes).map { k in
+            BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
+                         handoff: handoffs[k], cancellation: cancellation, logger: logger)
+        }
+        for k in 0..<lanes {
+            let share = stride(from: k, to: work.count, by: lanes).map { work[$0] }
+            let fetcher = fetchers[k]
+            let thread = Thread { fetcher.run(share, parameters: parameters) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
 
         let writer = try DomainTableWriter(spool: spool, domain: table)
         let db = spool.database
@@ -56,41 +70,48 @@ public final class BatchCopyStage {
         var rowsSoFar = try spool.rowCount(table)
         defer {
             if open { try? db.execute("ROLLBACK") }
-            // Make sure the fetcher is not left waiting for a block.
-            handoff.close()
-            fetcher.waitUntilFinished()
+            // Make sure no fetcher is left waiting for a block.
+            handoffs.forEach { $0.close() }
+            fetchers.forEach { $0.waitUntilFinished() }
         }
-        loop: while true {
-            switch handoff.receive() {
-            case .rows(let batch, let block):
-                if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
-                defer { handoff.giveBack(block) }
-                try writer.write(block, batch: batch)
-            case .batchRetry:
-                if open { try db.execute("ROLLBACK"); open = false }
-            case .batchDone(let batch, let rows, let attempts, let seconds):
-                if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
-                try spool.markBatchDone(domain: ledgerName, batch: batch, rows: rows, attempts: attempts, seconds: seconds)
-                try db.execute("COMMIT")
-                open = false
-                done += 1
-                rowsSoFar += rows
-                progress(done, plan.items.count, failed, rowsSoFar)
-            case .batchFailed(let batch, let attempts, let error):
-                if open { try db.execute("ROLLBACK"); open = false }
-                try db.transaction {
-                    try spool.markBatchFailed(domain: ledgerName, batch: batch, attempts: attempts,
-                                              code: error.code, message: error.message)
+        for (index, _) in work.enumerated() {
+            let handoff = handoffs[index % lanes]
+            batch: while true {
+                switch handoff.receive() {
+                case .rows(let batch, let block):
+                    if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
+                    defer { handoff.giveBack(block) }
+                    try writer.write(block, batch: batch)
+                case .batchRetry:
+                    if open { try db.execute("ROLLBACK"); open = false }
+                case .batchDone(let batch, let rows, let attempts, let seconds):
+                    if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
+                    try spool.markBatchDone(domain: ledgerName, batch: batch, rows: rows, attempts: attempts, seconds: seconds)
+                    try db.execute("COMMIT")
+                    open = false
+                    done += 1
+                    rowsSoFar += rows
+                    progress(done, plan.items.count, failed, rowsSoFar)
+                    break batch
+                case .batchFailed(let batch, let attempts, let error):
+                    if open { try db.execute("ROLLBACK"); open = false }
+                    try db.transaction {
+                        try spool.markBatchFailed(domain: ledgerName, batch: batch, attempts: attempts,
+                                                  code: error.code, message: error.message)
+                    }
+                    logger.warning("batch failed", metadata: [
+                        "table": "\(table.name)", "batch": "\(batch)", "code": "\(error.code)", "error": "\(error.message)"])
+                    done += 1
+                    failed += 1
+                    progress(done, plan.items.count, failed, rowsSoFar)
+                    break batch
+                case .fatal(let error):
+                    throw error
+                case .finished:
+                    // A fetcher only finishes after its last batch; the writer never waits for one
+                    // it has not consumed, so this means a fetcher stopped early.
+                    throw SourceError(.queryFailed, "a fetcher stopped before batch \(work[index].batch)")
                 }
-                logger.warning("batch failed", metadata: [
-                    "table": "\(table.name)", "batch": "\(batch)", "code": "\(error.code)", "error": "\(error.message)"])
-                done += 1
-                failed += 1
-                progress(done, plan.items.count, failed, rowsSoFar)
-            case .fatal(let error):
-                throw error
-            case .finished:
-                break loop
             }
         }
         let failedBatches = try spool.ledger(domain: ledgerName).filter { $0.state == "failed" }

@@ -6,6 +6,8 @@ public struct EventsConfig: Sendable {
     public var fetchRows = 5000
     /// Per-statement timeout (`TRACESPOOL_STATEMENT_TIMEOUT_MS`).
     public var statementTimeoutMs = 60_000
+    /// Warehouse connections fetching batches in turn (`TRACESPOOL_FETCH_CONNECTIONS`).
+    public var fetchConnections = 2
     /// Retries of a batch after a lost connection, with exponential backoff from `backoffMs`.
     public var connectionRetries = 3
     public var backoffMs = 500
@@ -25,6 +27,7 @@ public struct EventsConfig: Sendable {
         if let v = try read("TRACE_CID_BATCH", 1...100_000) { c.cidBatchSize = v }
         if let v = try read("DB_SLOW_FETCHMANY_SIZE", 1...1_000_000) { c.fetchRows = v }
         if let v = try read("TRACESPOOL_STATEMENT_TIMEOUT_MS", 0...86_400_000) { c.statementTimeoutMs = v }
+        if let v = try read("TRACESPOOL_FETCH_CONNECTIONS", 1...16) { c.fetchConnections = v }
         return c
     }
 }

@@ -8,8 +8,10 @@ public final class RowBlock: @unchecked Sendable {
     private var arena: UnsafeMutableRawPointer
     private var arenaCapacity: Int
     private var used = 0
-    private let offsets: UnsafeMutablePointer<Int>
-    private let lengths: UnsafeMutablePointer<Int>
+    // 32-bit offsets and lengths: a block's arena never reaches 2 GiB, and half the size keeps
+    // the pool small (3 blocks × 5000 rows × 16 columns).
+    private let offsets: UnsafeMutablePointer<Int32>
+    private let lengths: UnsafeMutablePointer<Int32>
 
     public init(columnCount: Int, capacity: Int) {
         self.columnCount = columnCount
@@ -46,8 +48,8 @@ public final class RowBlock: @unchecked Sendable {
             let len = fieldLengths[i]
             if let p = fields[i], len >= 0 {
                 (arena + used).copyMemory(from: p, byteCount: len)
-                offsets[base + i] = used
-                lengths[base + i] = len
+                offsets[base + i] = Int32(used)
+                lengths[base + i] = Int32(len)
                 used += len
             } else {
                 offsets[base + i] = 0
@@ -61,8 +63,8 @@ public final class RowBlock: @unchecked Sendable {
     @inline(__always)
     public func field(_ r: Int, _ c: Int) -> (UnsafeRawPointer?, Int) {
         let k = r * columnCount + c
-        let len = lengths[k]
-        return len < 0 ? (nil, -1) : (UnsafeRawPointer(arena + offsets[k]), len)
+        let len = Int(lengths[k])
+        return len < 0 ? (nil, -1) : (UnsafeRawPointer(arena + Int(offsets[k])), len)
     }
 
     private func grow(to minimum: Int) {

@@ -10,7 +10,7 @@ public final class Spool: @unchecked Sendable {
     /// memory), temp files on disk (never `temp_store=MEMORY`), WAL so readers see committed
     /// batches while the job writes.
     static let connectionPragmas = """
-        PRAGMA cache_size = -8192;
+        PRAGMA cache_size = -2048;
         PRAGMA temp_store = FILE;
         PRAGMA foreign_keys = OFF;
         """

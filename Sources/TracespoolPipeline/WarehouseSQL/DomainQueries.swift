@@ -20,8 +20,15 @@ public enum DomainQueries {
         return expandStationGroups(raw)
     }
 
+    /// The batch's own container rows (≤ one per CID, by primary key): joining these instead of the
+    /// whole container table keeps PostgreSQL from hashing all 5 M containers for every batch.
+    static let batchContainers = """
+        SELECT * FROM dwh.dw_mes_container WHERE containerid = ANY ($1::bpchar[])
+        """
+
     static let raw: [String: String] = [
         "history": """
+            WITH c AS (\(batchContainers))
             SELECT btrim(h.containerid)        AS "CONTAINERID",
                    h.workcentername            AS "WORKCENTERNAME",
                    btrim(h.equipmentid)        AS "EQUIPMENTID",
@@ -39,7 +46,7 @@ public enum DomainQueries {
                    btrim(c.productlinename)    AS "PRODUCTLINENAME",
                    c.firstname                 AS "WAFER_LOT_ID"
             FROM dwh.dw_mes_lotwiphistory h
-            LEFT JOIN dwh.dw_mes_container c ON c.containerid = h.containerid
+            LEFT JOIN c ON c.containerid = h.containerid
             WHERE h.containerid = ANY ($1::bpchar[])
               AND h.equipmentid IS NOT NULL
               AND h.trackintimestamp IS NOT NULL
@@ -47,6 +54,7 @@ public enum DomainQueries {
                      h.trackinqty DESC NULLS LAST, h.equipmentid, h.ctid
             """,
         "materials": """
+            WITH c AS (\(batchContainers))
             SELECT btrim(m.containerid)  AS "CONTAINERID",
                    c.containername       AS "CONTAINERNAME",
                    m.materialpartname    AS "MATERIALPARTNAME",
@@ -58,14 +66,15 @@ public enum DomainQueries {
                    m.equipmentname       AS "EQUIPMENTNAME",
                    m.txndate             AS "TXNDATE"
             FROM dwh.dw_mes_lotmaterialshistory m
-            LEFT JOIN dwh.dw_mes_container c ON c.containerid = m.containerid
+            LEFT JOIN c ON c.containerid = m.containerid
             WHERE m.containerid = ANY ($1::bpchar[])
             ORDER BY btrim(m.containerid) COLLATE "C", m.txndate, m.ctid
             """,
         // Spec map: per spec, the work center of its lowest WORKCENTERSEQUENCE_GROUP.
         // REJECT_TOTAL_QTY here is the five charge-off quantities; DEFECTQTY stays apart.
         "rejects": """
-            WITH spec AS (
+            WITH c AS (\(batchContainers)),
+            spec AS (
               SELECT DISTINCT ON (btrim(s.spec))
                      btrim(s.spec)                          AS spec,
                      NULLIF(btrim(s.work_center), '')       AS work_center,
@@ -107,12 +116,13 @@ public enum DomainQueries {
                    r.txndate                                                           AS "TXNDATE",
                    date_trunc('day', r.txndate)                                        AS "TXN_DAY"
             FROM r
-            LEFT JOIN dwh.dw_mes_container c ON c.containerid = r.containerid
+            LEFT JOIN c ON c.containerid = r.containerid
             LEFT JOIN spec ON spec.spec = btrim(r.specname)
             ORDER BY r.cid COLLATE "C", date_trunc('day', r.txndate) DESC NULLS LAST, 5, 3, r.reject_total DESC,
                      2, r.txndate DESC NULLS LAST, r.row_id
             """,
         "holds": """
+            WITH c AS (\(batchContainers))
             SELECT btrim(h.containerid)                                          AS "CONTAINERID",
                    COALESCE(NULLIF(btrim(c.containername), ''), btrim(h.containerid)) AS "CONTAINERNAME",
                    h.workcentername                                              AS "WORKCENTERNAME",
@@ -129,7 +139,7 @@ public enum DomainQueries {
                    round((extract(epoch FROM COALESCE(h.releasetxndate, $2::timestamp) - h.holdtxndate)
                           / 3600)::numeric, 2)                                   AS "HOLD_HOURS"
             FROM dwh.dw_mes_holdreleasehistory h
-            LEFT JOIN dwh.dw_mes_container c ON c.containerid = h.containerid
+            LEFT JOIN c ON c.containerid = h.containerid
             WHERE h.containerid = ANY ($1::bpchar[])
             ORDER BY btrim(h.containerid) COLLATE "C", h.holdtxndate DESC NULLS LAST, h.ctid
             """,
