@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Test-only: an independent RFC 4180 parser to read back the CSV export.
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "TracespoolTests", dependencies: [
             "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",
             "TracespoolMSD",
+            .product(name: "CSV", package: "CSV.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

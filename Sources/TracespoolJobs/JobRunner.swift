@@ -68,7 +68,7 @@ public final class JobRunner {
             throw JobFailure(jobId: nil, code: (error as? SpoolError)?.code ?? "SPOOL_FAILED", message: "catalog: \(error)", underlying: error)
         }
         let jobId = JobId.make()
-        let requestJSON = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        let requestJSON = try request.recordJSON()
         try catalog.insert(id: jobId, profile: request.profile.rawValue, request: requestJSON, state: "running", ttlSeconds: ttlSeconds)
         let spoolPath = "\(spoolDir)/\(jobId).sqlite"
         var log = logger

@@ -168,6 +168,22 @@ public struct TraceRequest: Codable, Sendable, Equatable {
             cidLimit: input.cidLimit)
     }
 
+    /// The request as recorded in the catalog and the spool's meta. CID lists are recorded as
+    /// counts: the CIDs themselves are in the spool (`trace_cids`, `seeds`), and a 115 000-CID list
+    /// would make every read of the meta table megabytes long.
+    public func recordJSON() throws -> String {
+        var copy = self
+        copy.cids = []
+        copy.seedCIDs = []
+        var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(copy)) as? [String: Any] ?? [:]
+        object["cids"] = nil
+        object["seedCIDs"] = nil
+        object["cid_count"] = cids.count
+        object["seed_cid_count"] = seedCIDs.count
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The resolve types a profile accepts (`trace-pipeline.md` §1.1).
     public static func allowed(_ p: Profile) -> [ResolveType] {
         switch p {

@@ -93,14 +93,21 @@ final class BatchFetcher: @unchecked Sendable {
         let statement = try CopyStatement.make(select: select, literals: literals, on: connection)
         var block = try handoff.takeFreeBlock()
         var rows = 0
-        try connection.copyOut(statement) { line in
-            try row.decode(line)
-            if block.isFull {
-                handoff.send(.rows(batch: batch, block: block))
-                block = try handoff.takeFreeBlock()
+        do {
+            try connection.copyOut(statement) { line in
+                try row.decode(line)
+                if block.isFull {
+                    handoff.send(.rows(batch: batch, block: block))
+                    block = try handoff.takeFreeBlock()
+                }
+                block.append(fields: row.starts, lengths: row.lengths)
+                rows += 1
             }
-            block.append(fields: row.starts, lengths: row.lengths)
-            rows += 1
+        } catch {
+            // The block being filled was never sent: return it, or every failed attempt would
+            // shrink the pool until a retry waits forever for a block.
+            handoff.giveBack(block)
+            throw error
         }
         if block.count > 0 {
             handoff.send(.rows(batch: batch, block: block))

@@ -90,4 +90,30 @@ public final class SQLiteStatement {
     public func rawInt64(_ i: Int) -> Int64 { sqlite3_column_int64(stmt, Int32(i)) }
     @inline(__always)
     public func rawDouble(_ i: Int) -> Double { sqlite3_column_double(stmt, Int32(i)) }
+
+    /// A column's value as the serializers need it: its storage class with the number or the
+    /// text bytes (zero-copy, valid until the next step/reset).
+    public enum Cell {
+        case null
+        case integer(Int64)
+        case real(Double)
+        /// TEXT (and BLOB) bytes.
+        case text(UnsafeRawBufferPointer)
+    }
+
+    /// Column `i` with one column call and light value accessors (the `sqlite3_column_*` trio
+    /// per value costs a third of an export). `sqlite3_column_value` is "unprotected", i.e. not
+    /// for use from another thread — a statement belongs to one thread here anyway.
+    @inline(__always)
+    public func cell(_ i: Int) -> Cell {
+        guard let v = sqlite3_column_value(stmt, Int32(i)) else { return .null }
+        switch sqlite3_value_type(v) {
+        case SQLITE_INTEGER: return .integer(sqlite3_value_int64(v))
+        case SQLITE_FLOAT: return .real(sqlite3_value_double(v))
+        case SQLITE_TEXT, SQLITE_BLOB:
+            guard let p = sqlite3_value_text(v) else { return .null }
+            return .text(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_value_bytes(v))))
+        default: return .null
+        }
+    }
 }

@@ -16,6 +16,8 @@ enum ExitStatus {
     static let badSpool: Int32 = 65
     /// `export`: no such job or spool file (EX_NOINPUT).
     static let noInput: Int32 = 66
+    /// `msd`: the job is not a mid_section_defect job.
+    static let notMSD: Int32 = 67
     /// The warehouse is unreachable, refuses the credentials, lacks tables, or dropped the connection.
     static let sourceUnavailable: Int32 = 69
     /// The spool folder or disk cannot take the spool (unwritable, full).
@@ -26,7 +28,8 @@ enum ExitStatus {
     static let helpText = """
         Exit codes: 0 ok · 3 partial result (some batches failed, see quality) · 4 refused (CID limit) · \
         5 seeds resolved to nothing · 64 usage error · \
-        65 not a spool / unsupported or damaged spool · 66 no such job or spool file · 69 source unavailable (connect, credentials, \
+        65 not a spool / unsupported or damaged spool (msd: MSD tables missing or from an older schema) · \
+        66 no such job or spool file · 67 msd: not an MSD job · 69 source unavailable (connect, credentials, \
         missing dwh tables, connection lost) · 73 spool or disk error · 130 cancelled · 1 internal error.
         """
 
@@ -38,7 +41,11 @@ enum ExitStatus {
         case "CANCELLED": return cancelled
         case "CID_LIMIT_EXCEEDED": return refused
         case "NO_SEEDS", "NO_DETECTION_RECORDS": return nothingFound
-        case "JOB_NOT_FOUND": return noInput
+        case "JOB_NOT_FOUND", "MSD_NO_SUCH_JOB": return noInput
+        case "MSD_NOT_MSD_JOB": return notMSD
+        case "MSD_TABLES_MISSING", "MSD_SCHEMA_OUTDATED": return badSpool
+        case "MSD_NOT_PREPARED": return spoolError
+        case "MSD_INVALID_ARGUMENT": return usage
         case "READER_OUTPUT_FAILED": return spoolError
         case "READER_BROKEN_PIPE": return ok
         case _ where code.hasPrefix("READER_"): return usage

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TracespoolJobs
+import TracespoolMSD
 import TracespoolPipeline
 import TracespoolSpool
 
@@ -117,6 +118,8 @@ struct RunCommand: ParsableCommand {
         let bar = ProgressLine()
         runner.onProgress = { bar.update($0) }
         runner.onStage = { bar.note($0) }
+        // An MSD job computes and stores its unmasked summary, so reading it later is instant.
+        runner.afterMSDEvents = { spool in _ = try MSDSummaryStore.computeAndStore(spool: spool) }
         let cancellation = runner.cancellation
         let interrupt = InterruptHandler { cancellation.cancel() }
         defer { interrupt.release() }

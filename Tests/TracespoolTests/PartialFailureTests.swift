@@ -27,11 +27,6 @@ struct PartialFailureTests {
             END $$;
             ALTER TABLE dwh.dw_mes_lotwiphistory ENABLE ROW LEVEL SECURITY;
             CREATE POLICY gate ON dwh.dw_mes_lotwiphistory USING (dwh.gate(containerid));
-            DO $$ BEGIN
-              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tracespool_reader') THEN
-                CREATE ROLE tracespool_reader LOGIN;
-              END IF;
-            END $$;
             GRANT USAGE ON SCHEMA dwh TO tracespool_reader;
             GRANT SELECT ON ALL TABLES IN SCHEMA dwh TO tracespool_reader;
             """)

@@ -68,14 +68,7 @@ struct RunCommandInputTests {
     @Test("a wrong password exits 69 with SOURCE_AUTH_FAILED and never prints the password")
     func wrongPassword() throws {
         let folder = TempFolder()
-        let admin = try PGConnection(conninfo: try TestEnvironment.conninfo(database: "postgres"))
-        try admin.execute("""
-            DO $$ BEGIN
-              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tracespool_pw') THEN
-                CREATE ROLE tracespool_pw LOGIN PASSWORD 'right-secret';
-              END IF;
-            END $$
-            """)
+        // scripts/test creates the role tracespool_pw (password 'right-secret', scram on the socket).
         let base = try TestEnvironment.warehouse()
         let r = try run(["--cids", "abc"], source: base + " user=tracespool_pw password=s3cr3t-wrong", spoolDir: folder.path)
         #expect(r.status == 69)

@@ -14,7 +14,7 @@ down(cid, d) AS (
   SELECT ch.containerid, down.d + 1 FROM down JOIN c ch ON ch.splitfromid = down.cid WHERE down.d < 200
 ),
 unreached AS MATERIALIZED (
-  SELECT containerid, splitfromid FROM c WHERE containerid NOT IN (SELECT cid FROM down)
+  SELECT containerid, splitfromid FROM c WHERE NOT EXISTS (SELECT 1 FROM down WHERE down.cid = c.containerid)
 ),
 -- Walk up from every unreached container; it is on a cycle when it comes back to itself, and the
 -- first step at which it does is the cycle length.

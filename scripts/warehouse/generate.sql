@@ -18,20 +18,36 @@
 -- it (lot starts are spread uniformly over the window minus a tail reserve so that every lot finishes
 -- its route inside the window; for p_days < 40 all process times are compressed proportionally).
 --
--- Naming / id conventions (see also the report in the lead's notes):
---   containerid   to_hex(x'4881038000100000' + 16 n + hashed 0..15): 16 lowercase hex chars,
---                 n = creation order (ordered by lot start time), e.g. '48810380001cba48'. resourceid base x'4880e2c700000000', jobid base
---                 x'4882a91c00000000'.
---   wafer lots    objecttype 'LOT', name 'WL' || yy || month letter A-L || 4+ digits ('WL26C0042').
---                 Root production lots have firstname = a wafer lot's containername.
---   work orders   'GA'|'GC' || yymm || 4+ digit sequence ('GA26030117'); GD (rework) the same way.
+-- Naming / id conventions:
+--   containerid   to_hex(x'4881038000100000' + 16 n + hashed 0..15): 16 lowercase hex chars, n =
+--                 creation order (lot start time), e.g. '48810380001cba48'. resourceid base
+--                 x'4880e2c700000000', jobid base x'4882a91c00000000' (same 16-hex shape).
+--   wafer lots    objecttype 'LOT' (~2.5%), name 'WL' || yy || month letter A-L || 4+ digits
+--                 ('WL26C0042'). Root production lots' firstname = a wafer lot's containername;
+--                 split children, GD lots and finished lots inherit it (2% of children: NULL).
+--   work orders   'GA' (85%) | 'GC' (15%) || yymm || 4+ digit sequence ('GA26030117');
+--                 GD rework orders the same way ('GD26040007').
 --   lots          order || '-A' || split depth (2 digits) || '-' || sequence within (order, depth):
---                 roots 'GA26030117-A00-001', split children 'GA26030117-A01-002', depth 23 '-A23-001'.
---                 GD lots order || '-R00-001' (originalcontainerid = reworked lot), GD split children
---                 '-R01-001' (originalcontainerid NULL, splitfromid = GD parent).
---   finished lots merge targets: order || '-F' || 3+ digits ('GA26030117-F001'); serial
---                 (dw_mes_pj_combinedassylots.finishedname) 'SN' || yymm || 6+ digits ('SN2604000123').
---   objecttype    'LOT' only for wafer lots; production/GD/finished lots 'PRODUCT' (about 2% NULL).
+--                 roots 'GA26030117-A00-001', split children 'GA26030117-A01-002'. A name with
+--                 '-A21-' .. '-A25-' is deeper than 20 (deep chains: every warehouse of >= 500 lots
+--                 has one).
+--                 GD lots order || '-R00-001' (originalcontainerid = the reworked GA/GC lot); GD split
+--                 children '-R01-001' (originalcontainerid NULL, splitfromid = the GD lot).
+--   finished lots merge targets: order of the first source || '-F' || 3+ digits ('GA26030117-F001');
+--                 no history. Serial (combinedassylots.finishedname) 'SN' || yymm || 6+ digits
+--                 ('SN2604000123'); every merge source is a leaf lot, so leaf lots carry serials.
+--   objecttype    'LOT' only for wafer lots; production, GD and finished lots 'PRODUCT' (~2% NULL).
+--   equipment     'WB-07', 'MD-03', 'TMTT-12' ...; lots wire-bonded on WB-07 reject much more at TMTT
+--                 (reason 焊線不良), a planted signal for MSD attribution.
+--
+-- Bad data (p_bad_data = true): split cycles (two 2-cycles, one 3-cycle, one self-loop), two
+-- splitfromid values pointing at missing containers, containerids of 13 hex chars (char(16) pads
+-- them; every table referencing those lots uses the padded id, job lists include the blanks),
+-- containername / firstname / mfgordername / pj_type / one wafer lot name / some history
+-- workcenternames with leading or trailing blanks, extra history rows with NULL equipment or NULL
+-- track-in time, rejects with NULL txndate, job lists with ', ' separators and a trailing comma.
+-- Without it: no cycles, every id exactly 16 hex chars, names trimmed (pj_type trailing blanks are
+-- realistic and always present).
 DROP SCHEMA IF EXISTS dwh_gen CASCADE;
 CREATE SCHEMA dwh_gen;
 
@@ -152,6 +168,8 @@ INSERT INTO dwh_gen.part VALUES
   (4, 0, 3, 'EMC-G700',        'EMC', '環氧樹脂 EMC G700 (綠色)',        950),
   (4, 1, 3, 'EMC-KMC-2110',    'KMC', 'Molding compound KMC-2110',      900),
   (4, 2, 3, 'EMC-EME-G631H',   'EME', '環氧模封料 EME-G631H',           1000);
+
+ANALYZE dwh_gen.workcenter, dwh_gen.product, dwh_gen.part;   -- row estimates for the generator's joins
 
 -- Which generation produced the current dwh contents (read by shape-checks.sql / bad-data-checks.sql
 -- to know the expected container count, the window, and whether bad data was injected).
@@ -658,9 +676,10 @@ BEGIN
     JOIN g_mach m ON m.m_id = s.m_id
     JOIN dwh_gen.product pr ON pr.product_id = s.product
     CROSS JOIN LATERAL (SELECT s.qty::bigint AS q1) a
-    CROSS JOIN LATERAL (SELECT round(a.q1 * (0.95 - 0.55 * dwh_gen.rnd(p_seed, s.sk, 28)))::bigint AS q2) b
-    CROSS JOIN LATERAL (SELECT round(b.q2 * (0.95 - 0.55 * dwh_gen.rnd(p_seed, s.sk, 29)))::bigint AS q3) c
-    CROSS JOIN LATERAL (SELECT round(c.q3 * (0.95 - 0.55 * dwh_gen.rnd(p_seed, s.sk, 39)))::bigint AS q4) d
+    -- remaining quantity after each partial track-out: 40-95% of the previous one
+    CROSS JOIN LATERAL (SELECT CASE WHEN s.npart > 1 THEN round(a.q1 * (0.95 - 0.55 * dwh_gen.rnd(p_seed, s.sk, 28)))::bigint END AS q2) b
+    CROSS JOIN LATERAL (SELECT CASE WHEN s.npart > 2 THEN round(b.q2 * (0.95 - 0.55 * dwh_gen.rnd(p_seed, s.sk, 29)))::bigint END AS q3) c
+    CROSS JOIN LATERAL (SELECT CASE WHEN s.npart > 3 THEN round(c.q3 * (0.95 - 0.55 * dwh_gen.rnd(p_seed, s.sk, 39)))::bigint END AS q4) d
     CROSS JOIN LATERAL generate_series(1, s.npart) j
     CROSS JOIN LATERAL (
       SELECT qin, CASE WHEN j < s.npart THEN qin - qnext
@@ -700,14 +719,15 @@ BEGIN
          round((p.scale * (0.5 + dwh_gen.rnd(p_seed, l.key * 8 + mm, 53)) * l.qty / 20000.0)::numeric, 3),
          w.name, 'SP-' || pr.pkgcode || '-' || w.code, m.name,
          s.tin + dwh_gen.secs(dwh_gen.rnd(p_seed, l.key * 8 + mm, 54) * s.dur)
-  FROM g_lot l
-  CROSS JOIN LATERAL generate_series(1, dwh_gen.ri(p_seed, l.key, 50, 1, 4)) mm
-  JOIN g_sess s ON s.key = l.key AND s.s = (ARRAY[1, 2, 4, 3])[mm]
+  FROM g_sess s
+  JOIN g_lot l ON l.key = s.key
+  -- the mm-th material row of a lot is at base step (1, 2, 4, 3)[mm]; a lot has 1..4 of them
+  CROSS JOIN LATERAL (SELECT array_position(ARRAY[1, 2, 4, 3], s.s) AS mm) x
   JOIN dwh_gen.part p ON p.grp = s.grp AND p.pi = floor(dwh_gen.rnd(p_seed, l.key * 8 + mm, 51) * p.grp_n)::integer
   JOIN dwh_gen.workcenter w ON w.wc_id = s.wc_id
   JOIN g_mach m ON m.m_id = s.m_id
   JOIN dwh_gen.product pr ON pr.product_id = l.product
-  WHERE l.kind IN ('P', 'G')
+  WHERE s.s BETWEEN 1 AND 4 AND x.mm <= dwh_gen.ri(p_seed, l.key, 50, 1, 4)
   ORDER BY 9, 1;
 
   ----------------------------------------------------------------------------------------------

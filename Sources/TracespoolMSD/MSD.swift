@@ -1,1 +1,0 @@
-// MSD aggregation over the spool (issue 6).

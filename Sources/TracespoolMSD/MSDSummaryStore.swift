@@ -1,0 +1,85 @@
+import Foundation
+import TracespoolSpool
+
+/// Entry points: the job runner's end-of-run step, and summaries for readers (CLI, later HTTP).
+public enum MSDSummaryStore {
+    /// meta key of the stored unmasked summary (the NDJSON exporter passes it through as its
+    /// `aggregation` line) and of the helper signature it was computed with.
+    public static let metaKey = "msd_summary"
+    static let signatureKey = "msd_summary.helpers"
+
+    /// Called at the end of an MSD run, on the job's writable spool: builds the per-job helper
+    /// tables, computes the unmasked summary and stores it in meta `msd_summary`. Returns the JSON text.
+    @discardableResult
+    public static func computeAndStore(spool: Spool) throws -> String {
+        try computeAndStore(try MSDSpool(spool: spool))
+    }
+
+    @discardableResult
+    public static func computeAndStore(_ m: MSDSpool) throws -> String {
+        try MSDSpool.withCache(m.database) { try computeAndStoreBody(m) }
+    }
+
+    static func computeAndStoreBody(_ m: MSDSpool) throws -> String {
+        let started = Date()
+        try MSDHelpers.build(m)
+        let built = Date()
+        let text = try compute(m, masks: .none).text
+        try m.database.transaction {
+            if m.direction == .forward {
+                // The unmasked forward detail facts, kept for the default detail view (temp.f_ev and
+                // the unmasked temp.m_lot are still there from the summary).
+                try m.database.dropTemp("f_lot")
+                try m.database.execute(MSDSQL.forwardLotFacts)
+                try m.database.execute(MSDSQL.storeForwardLots)
+            }
+            try m.spool.setMeta(metaKey, text)
+            try m.spool.setMeta(signatureKey, MSDHelpers.signature(m))
+            try m.spool.setMeta("timing.msd_helpers_seconds", String(format: "%.3f", built.timeIntervalSince(started)))
+            try m.spool.setMeta("timing.msd_summary_seconds", String(format: "%.3f", Date().timeIntervalSince(started)))
+        }
+        return text
+    }
+
+    /// The stored unmasked summary, if it matches the current helper tables.
+    public static func stored(_ m: MSDSpool) throws -> String? {
+        guard try isStored(m) else { return nil }
+        return try m.spool.meta(metaKey)
+    }
+
+    /// True when the end-of-run step completed for the current helper tables.
+    static func isStored(_ m: MSDSpool) throws -> Bool {
+        try m.spool.meta(signatureKey) == MSDHelpers.signature(m) && MSDHelpers.isCurrent(m)
+    }
+
+    /// A summary under masks, computed from the helper tables (which must be current).
+    public static func compute(_ m: MSDSpool, masks: MSDMasks) throws -> JSON {
+        let v = try MSDView(m, masks: masks)
+        return m.direction == .backward ? try MSDBackwardSummary.compute(v) : try MSDForwardSummary.compute(v)
+    }
+
+    /// The summary text a reader returns: the stored one when unmasked, else computed on demand.
+    public static func summaryText(_ m: MSDSpool, masks: MSDMasks) throws -> String {
+        if masks.isEmpty, let s = try stored(m) { return s }
+        return try compute(m, masks: masks).text
+    }
+}
+
+/// Opening a spool for MSD reads.
+public enum MSDReader {
+    /// Opens `path` read-only. When the helper tables or the stored summary are missing or stale (a
+    /// spool from before this version, or a run that stopped before the MSD step), opens it for
+    /// writing once to build them and store the summary; a spool that cannot be written then fails
+    /// with `MSD_NOT_PREPARED`.
+    public static func open(path: String) throws -> MSDSpool {
+        let m = try MSDSpool.open(at: path, readOnly: true)
+        if try MSDSummaryStore.isStored(m) { return m }
+        do {
+            let w = try MSDSpool.open(at: path, readOnly: false)
+            if try !MSDSummaryStore.isStored(w) { try MSDSummaryStore.computeAndStore(w) }
+        } catch let e as SpoolError where e.kind == .unwritable {
+            throw MSDError(.notPrepared, "\(path) has no current MSD helper tables and cannot be written to build them: \(e.message)")
+        }
+        return try MSDSpool.open(at: path, readOnly: true)
+    }
+}

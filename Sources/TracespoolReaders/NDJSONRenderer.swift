@@ -1,0 +1,263 @@
+import Foundation
+import TracespoolSpool
+
+/// The lines both NDJSON layouts share: `meta` first; `aggregation`, `warning`, `quality_meta`
+/// and `complete` last (`trace-pipeline.md` §4.2).
+struct NDJSONFrame {
+    let plan: ExportPlan
+    let json: JSONWriter
+    var out: OutputBuffer { json.out }
+
+    func meta(layout: ExportLayout) throws {
+        let r = plan.reader
+        try out.literal("{\"type\":\"meta\",\"job_id\":")
+        try optional(r.jobId)
+        try out.literal(",\"profile\":")
+        try optional(r.profile)
+        try out.literal(",\"domains\":")
+        try QueryQuality.writeList(plan.domains.map(\.name), json)
+        try out.literal(",\"query_id\":")
+        try optional(r.queryId)
+        try out.literal(",\"trace_query_id\":")
+        try optional(r.queryId)
+        if layout == .cid { try out.literal(",\"layout\":\"cid\"") }
+        try out.literal("}\n")
+        // The first line goes out at once: a consumer sees the stream start before any scan.
+        try out.flush()
+    }
+
+    func optional(_ s: String?) throws {
+        if let s { try json.string(s) } else { try out.literal("null") }
+    }
+
+    func trailer(rows: Int, cids: Int?, nextCursor: String?) throws {
+        if let stored = plan.reader.aggregation {
+            if let compact = AggregationJSON.compact(stored) {
+                try out.literal("{\"type\":\"aggregation\",\"data\":")
+                try out.bytes(compact)
+                try out.literal("}\n")
+            } else {
+                try out.literal("{\"type\":\"warning\",\"code\":\"AGGREGATION_UNREADABLE\",\"message\":\"the spool's stored MSD summary is not valid JSON\"}\n")
+            }
+        }
+        let domainQuality = plan.domainQuality
+        let query = QueryQuality(domainQuality)
+        if !query.failedDomains.isEmpty || !query.partialDomains.isEmpty {
+            try out.literal("{\"type\":\"warning\",\"code\":\"EVENTS_PARTIAL_FAILURE\",\"message\":\"one or more domains failed\",\"failed_domains\":")
+            try QueryQuality.writeList(query.failedDomains, json)
+            try out.literal(",\"partial_domains\":")
+            try QueryQuality.writeList(query.partialDomains, json)
+            try out.literal("}\n")
+        }
+        if !query.pendingDomains.isEmpty {
+            try out.literal("{\"type\":\"warning\",\"code\":\"JOB_IN_PROGRESS\",\"message\":\"the job is still writing: this export holds the batches committed when it started\",\"pending_domains\":")
+            try QueryQuality.writeList(query.pendingDomains, json)
+            try out.literal("}\n")
+        }
+        try out.literal("{\"type\":\"quality_meta\",\"quality_meta\":")
+        try query.write(json)
+        try out.literal(",\"domain_quality_meta\":{")
+        for (i, d) in domainQuality.enumerated() {
+            if i > 0 { try out.byte(0x2C) }
+            try json.string(d.domain)
+            try out.byte(0x3A)
+            try d.write(json)
+        }
+        try out.literal("}}\n{\"type\":\"complete\",\"total_records\":")
+        try out.integer(rows)
+        if let cids {
+            try out.literal(",\"total_cids\":")
+            try out.integer(cids)
+        }
+        if let nextCursor {
+            try out.literal(",\"next_cursor\":")
+            try json.string(nextCursor)
+        }
+        try out.literal("}\n")
+    }
+}
+
+/// NDJSON, records layout — the reference protocol line for line: per domain `domain_start`
+/// (total, quality_meta), `records` lines of up to `batchSize` rows with a 0-based `batch`, and
+/// `domain_end` (count).
+public struct NDJSONRecordsRenderer: ExportRenderer {
+    public init() {}
+    public var contentType: String { "application/x-ndjson" }
+
+    public func render(_ plan: ExportPlan, into out: OutputBuffer, progress: (ExportProgress) -> Void) throws -> ExportSummary {
+        let json = JSONWriter(out)
+        let frame = NDJSONFrame(plan: plan, json: json)
+        var summary = ExportSummary()
+        var next: String?
+        try frame.meta(layout: .records)
+        let reader = plan.reader
+        let batchSize = plan.options.batchSize
+        for (k, d) in plan.domains.enumerated() {
+            try out.literal("{\"type\":\"domain_start\",\"domain\":")
+            try json.string(d.name)
+            try out.literal(",\"total\":")
+            try out.integer(d.total)
+            try out.literal(",\"quality_meta\":")
+            try d.quality.write(json)
+            try out.literal("}\n")
+
+            // Rows this output carries: a `records` line states its count before its rows.
+            let expected: Int
+            if plan.isPaged {
+                expected = try reader.countRows(d, after: plan.start[k], high: plan.high[k], limit: plan.options.limit ?? Int.max)
+            } else {
+                expected = d.total
+            }
+            let keys = KeyTable(columns: d.columns)
+            let stream = try reader.rows(d, after: plan.start[k], high: plan.high[k], limit: expected)
+            var emitted = 0
+            var batch = 0
+            while emitted < expected {
+                let n = min(batchSize, expected - emitted)
+                try out.literal("{\"type\":\"records\",\"domain\":")
+                try json.string(d.name)
+                try out.literal(",\"batch\":")
+                try out.integer(batch)
+                try out.literal(",\"count\":")
+                try out.integer(n)
+                try out.literal(",\"data\":[")
+                for j in 0..<n {
+                    guard try stream.next() else {
+                        throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) ended after \(emitted + j) rows, \(expected) were counted")
+                    }
+                    if j > 0 { try out.byte(0x2C) }
+                    try keys.writeRow(stream.row, json)
+                    if (emitted + j + 1) % progressEvery == 0 {
+                        progress(ExportProgress(domain: d.name, rows: summary.rows + emitted + j + 1, cids: 0))
+                    }
+                }
+                try out.literal("]}\n")
+                emitted += n
+                batch += 1
+            }
+            stream.close()
+            let more = try reader.hasRows(d, after: stream.position, high: plan.high[k])
+            if more && !plan.isPaged {
+                throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) holds more rows than the \(d.total) it recorded")
+            }
+            if more && plan.options.limit != nil {
+                next = plan.cursor(positions: [stream.position], emitted: emitted)
+            }
+            try out.literal("{\"type\":\"domain_end\",\"domain\":")
+            try json.string(d.name)
+            try out.literal(",\"count\":")
+            try out.integer(emitted)
+            try out.literal("}\n")
+            summary.rows += emitted
+            summary.rowsByDomain[d.name] = emitted
+            progress(ExportProgress(domain: d.name, rows: summary.rows, cids: 0))
+        }
+        summary.nextCursor = next
+        try frame.trailer(rows: summary.rows, cids: nil, nextCursor: next)
+        return summary
+    }
+}
+
+/// NDJSON, CID layout — one line per CID between the same `meta` and trailer lines:
+/// `{"type":"cid","cid":…,"name":…,"domains":{d:[rows]}}`. `name` is CONTAINERNAME from the CID's
+/// first row that has one, else null. Every exported domain appears (an empty list when the CID
+/// has no rows there). Rows stream from SQLite into the line: not even one CID is held in memory.
+public struct NDJSONCIDRenderer: ExportRenderer {
+    public init() {}
+    public var contentType: String { "application/x-ndjson" }
+
+    public func render(_ plan: ExportPlan, into out: OutputBuffer, progress: (ExportProgress) -> Void) throws -> ExportSummary {
+        let json = JSONWriter(out)
+        let frame = NDJSONFrame(plan: plan, json: json)
+        var summary = ExportSummary()
+        try frame.meta(layout: .cid)
+        let reader = plan.reader
+        let streams = try plan.domains.indices.map {
+            try reader.rows(plan.domains[$0], after: plan.start[$0], high: plan.high[$0])
+        }
+        let group = CIDGroupStream(streams: streams, lastCID: plan.lastCID)
+        defer { group.close() }
+        let keys = plan.domains.map { KeyTable(columns: $0.columns) }
+        // `"history":[`, `],"materials":[` …, encoded once.
+        let openers: [[UInt8]] = plan.domains.enumerated().map { i, d in
+            Array(((i == 0 ? "" : "],") + "\"" + d.name + "\":[").utf8)
+        }
+        var counts = Array(repeating: 0, count: plan.domains.count)
+        let limit = plan.options.limit ?? Int.max
+        var cids = 0
+        while cids < limit, try group.nextCID() {
+            try out.literal("{\"type\":\"cid\",\"cid\":")
+            try json.string(group.currentCIDBytes)
+            try out.literal(",\"name\":")
+            var named = false
+            for i in plan.domains.indices {
+                guard let c = plan.domains[i].nameColumn, let head = try group.head(i), head.type(c + 1) != .null else { continue }
+                try json.value(head, c + 1)
+                named = true
+                break
+            }
+            if !named { try out.literal("null") }
+            try out.literal(",\"domains\":{")
+            for i in plan.domains.indices {
+                try out.bytes(openers[i])
+                var n = 0
+                while try group.nextRow(i) {
+                    if n > 0 { try out.byte(0x2C) }
+                    try keys[i].writeRow(streams[i].row, json)
+                    n += 1
+                }
+                counts[i] += n
+            }
+            try out.literal("]}}\n")
+            cids += 1
+            if cids % 1024 == 0 { progress(ExportProgress(domain: nil, rows: counts.reduce(0, +), cids: cids)) }
+        }
+        try group.finishCurrent()
+        group.close()
+        var next: String?
+        let positions = group.positions
+        if plan.options.limit != nil {
+            var more = false
+            for i in plan.domains.indices where try reader.hasRows(plan.domains[i], after: positions[i], high: plan.high[i]) {
+                more = true
+            }
+            if more { next = plan.cursor(positions: positions, lastCID: group.currentCID, emitted: cids) }
+        } else if plan.options.cursor == nil {
+            for (i, d) in plan.domains.enumerated() where counts[i] != d.total {
+                throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) streamed \(counts[i]) rows but recorded \(d.total)")
+            }
+        }
+        summary.rows = counts.reduce(0, +)
+        summary.cids = cids
+        for (i, d) in plan.domains.enumerated() { summary.rowsByDomain[d.name] = counts[i] }
+        summary.nextCursor = next
+        progress(ExportProgress(domain: nil, rows: summary.rows, cids: cids))
+        try frame.trailer(rows: summary.rows, cids: cids, nextCursor: next)
+        return summary
+    }
+}
+
+/// The stored MSD summary, checked and put on one line: whitespace outside strings is dropped
+/// (JSON strings cannot hold a raw newline, so the result is one NDJSON line); nil if not JSON.
+enum AggregationJSON {
+    static func compact(_ text: String) -> [UInt8]? {
+        let data = Data(text.utf8)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count)
+        var inString = false
+        var escaped = false
+        for b in data {
+            if inString {
+                out.append(b)
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+            } else if b == 0x22 {
+                inString = true
+                out.append(b)
+            } else if b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D {
+                out.append(b)
+            }
+        }
+        return out
+    }
+}

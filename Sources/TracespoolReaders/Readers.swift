@@ -1,1 +1,0 @@
-// Readers: keyset pages, NDJSON and CSV renderers over a spool (issue 5).

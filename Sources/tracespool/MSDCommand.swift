@@ -1,0 +1,213 @@
+import ArgumentParser
+import Foundation
+import TracespoolMSD
+import TracespoolSpool
+
+/// `tracespool msd summary|detail|export|prepare JOB` — mid-section-defect aggregation over a job's
+/// spool (SQL in the spool; masks at read time, so one spool serves every filter).
+struct MSDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "msd",
+        abstract: "Mid-section-defect summary, detail pages and CSV export of an MSD job.",
+        discussion: """
+            JOB is a job id (looked up in the spool folder) or a spool file path. `run` of an MSD job \
+            stores the unmasked summary, so reading it is instant; masked summaries are computed on \
+            demand. A spool without current MSD helper tables (older version) gets them built on first \
+            read, which needs write access.
+            Masks: --loss-reasons (numerator only: the population never shrinks), --pj-types and \
+            --packages (population, trimmed); comma-separated or repeated; values that match nothing \
+            give empty results.
+            \(ExitStatus.helpText)
+            """,
+        subcommands: [MSDSummaryCommand.self, MSDDetailCommand.self, MSDExportCommand.self, MSDPrepareCommand.self])
+}
+
+struct MSDJobOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("A job id or a spool file path.", valueName: "JOB|SPOOL_FILE"))
+    var job: String
+
+    @OptionGroup var spool: SpoolOptions
+}
+
+struct MSDMaskOptions: ParsableArguments {
+    @Option(name: .customLong("loss-reasons"), help: "Loss reasons to count (numerator-only mask), comma-separated or repeated.")
+    var lossReasons: [String] = []
+
+    @Option(name: .customLong("pj-types"), help: "PJ_TYPE values (population mask).")
+    var pjTypes: [String] = []
+
+    @Option(name: .customLong("packages"), help: "PRODUCTLINENAME values (population mask).")
+    var packages: [String] = []
+
+    var masks: MSDMasks {
+        MSDMasks(lossReasons: MSDMasks.split(lossReasons), pjTypes: MSDMasks.split(pjTypes), packages: MSDMasks.split(packages))
+    }
+}
+
+enum MSDCLI {
+    /// Opens the job's spool for MSD reads; failures end the process with their exit code.
+    static func open(_ o: MSDJobOptions) -> MSDSpool {
+        attempt {
+            let (path, _) = try SpoolLocator.resolve(o.job, spoolDir: o.spool.path)
+            return try MSDReader.open(path: path)
+        }
+    }
+
+    /// Runs `body`, mapping tracespool errors to `tracespool: CODE: message` and the exit code.
+    static func attempt<T>(_ body: () throws -> T) -> T {
+        do {
+            return try body()
+        } catch let e as MSDError {
+            fail(e.code, e.message)
+        } catch let e as SpoolError {
+            fail(e.code, e.message)
+        } catch let e as SpoolLocator.NotFound {
+            fail(e.code, e.message)
+        } catch {
+            fail("INTERNAL_ERROR", "\(error)")
+        }
+    }
+
+    static func fail(_ code: String, _ message: String) -> Never {
+        FileHandle.standardError.write(Data("tracespool: \(code): \(message)\n".utf8))
+        Foundation.exit(ExitStatus.forCode(code))
+    }
+
+    static func emit(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// With TRACESPOOL_MSD_TIMING=1, the seconds an operation took inside the process (after the
+    /// spool is open) go to stderr as `msd <op> seconds=…` (scripts/bench/msd reads them).
+    static func timed<T>(_ op: String, _ body: () -> T) -> T {
+        let start = Date()
+        let r = body()
+        if ProcessInfo.processInfo.environment["TRACESPOOL_MSD_TIMING"] == "1" {
+            FileHandle.standardError.write(Data(String(format: "msd %@ seconds=%.6f\n", op, Date().timeIntervalSince(start)).utf8))
+        }
+        return r
+    }
+}
+
+struct MSDSummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summary",
+        abstract: "Print the SUMMARY object (JSON) — KPI, Pareto charts, trends, attribution — or a table with --table.")
+
+    @OptionGroup var job: MSDJobOptions
+    @OptionGroup var mask: MSDMaskOptions
+
+    @Flag(help: "Human-readable view: KPI and the top rows of each chart.")
+    var table = false
+
+    @Option(help: "Rows per chart in --table (default 5).")
+    var top = 5
+
+    @Flag(help: ArgumentHelp("Compute the unmasked summary from the helper tables instead of reading the stored one.", visibility: .hidden))
+    var recompute = false
+
+    func validate() throws {
+        if !(1...50).contains(top) { throw ValidationError("--top must be in 1...50") }
+    }
+
+    func run() throws {
+        let m = MSDCLI.open(job)
+        let text = MSDCLI.timed("summary") {
+            MSDCLI.attempt {
+                recompute ? try MSDSummaryStore.compute(m, masks: mask.masks).text : try MSDSummaryStore.summaryText(m, masks: mask.masks)
+            }
+        }
+        MSDCLI.emit(table ? MSDCLI.attempt { try MSDSummaryTable.render(summaryText: text, topRows: top) } : text)
+    }
+}
+
+struct MSDDetailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detail",
+        abstract: "Print one page of the LOT detail (JSON).",
+        discussion: """
+            Sort keys — backward: defect_rate, defect_qty, input_qty, ancestor_count, \
+            upstream_machine_count; forward: defect_rate (downstream reject rate), defect_qty (downstream \
+            rejects), input_qty. Ties: lot name, lot id, loss reason.
+            """)
+
+    @OptionGroup var job: MSDJobOptions
+    @OptionGroup var mask: MSDMaskOptions
+
+    @Option(help: "Page number, from 1.")
+    var page = 1
+
+    @Option(help: "Rows per page, 1...500.")
+    var pageSize = 200
+
+    @Option(help: "Sort key (see below).")
+    var sortBy = "defect_rate"
+
+    @Option(help: "asc or desc.")
+    var order = "desc"
+
+    func run() throws {
+        let m = MSDCLI.open(job)
+        let req = MSDDetailRequest(page: page, pageSize: pageSize, sortBy: sortBy, order: order, masks: mask.masks)
+        // Check the request before any work (MSD_INVALID_ARGUMENT, exit 64).
+        MSDCLI.attempt { try req.validate(direction: m.direction) }
+        MSDCLI.emit(MSDCLI.timed("detail") { MSDCLI.attempt { try MSDDetail.page(m, req).text } })
+    }
+}
+
+struct MSDExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the LOT detail as CSV (UTF-8 with BOM, the reference's Chinese headers, masks applied).")
+
+    @OptionGroup var job: MSDJobOptions
+    @OptionGroup var mask: MSDMaskOptions
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file, or - for stdout (default).", valueName: "FILE"))
+    var output: String?
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let m = MSDCLI.open(job)
+        if let file = output, file != "-" {
+            let tmp = file + ".part"
+            guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+                MSDCLI.fail("SPOOL_UNWRITABLE", "cannot write \(tmp)")
+            }
+            let n = MSDCLI.attempt {
+                defer { try? h.close() }
+                do {
+                    let n = try MSDExport.csv(m, masks: mask.masks) { try h.write(contentsOf: $0) }
+                    _ = try? FileManager.default.removeItem(atPath: file)
+                    try FileManager.default.moveItem(atPath: tmp, toPath: file)
+                    return n
+                } catch {
+                    try? FileManager.default.removeItem(atPath: tmp)
+                    throw error
+                }
+            }
+            FileHandle.standardError.write(Data("tracespool: wrote \(file) (\(n) rows)\n".utf8))
+        } else {
+            let out = FileHandle.standardOutput
+            MSDCLI.attempt { _ = try MSDExport.csv(m, masks: mask.masks) { try out.write(contentsOf: $0) } }
+        }
+    }
+}
+
+struct MSDPrepareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Build the MSD helper tables and store the unmasked summary (what `run` does at the end of an MSD job).")
+
+    @OptionGroup var job: MSDJobOptions
+
+    func run() throws {
+        let started = Date()
+        let m = MSDCLI.attempt {
+            let (path, _) = try SpoolLocator.resolve(job.job, spoolDir: job.spool.path)
+            return try MSDSpool.open(at: path, readOnly: false)
+        }
+        MSDCLI.timed("prepare") { MSDCLI.attempt { try MSDSummaryStore.computeAndStore(m) } }
+        FileHandle.standardError.write(Data(String(format: "tracespool: MSD summary stored (%.3f s)\n", Date().timeIntervalSince(started)).utf8))
+    }
+}
