@@ -142,10 +142,11 @@ public final class JobRunner {
         var lineage: LineageStage.Outcome?
         var detectionLots: Int?
         var unknown = 0
+        var duplicates = request.duplicateCIDs
         let detection = DetectionStage(copy: copy, spool: spool, config: config)
         let noSeedsCode = request.profile == .midSectionDefect ? "NO_DETECTION_RECORDS" : "NO_SEEDS"
 
-        if request.cids.isEmpty {
+        if !request.hasExplicitCIDs {
             // Seeds
             let seeds = try timed("seeds") { () throws -> SeedStage.Outcome in
                 let stage = SeedStage(copy: copy, spool: spool, config: config)
@@ -189,8 +190,11 @@ public final class JobRunner {
                 onStage("detection: \(detectionLots!) lots")
             }
         } else {
-            try spool.storeTraceCIDs(request.cids)
-            unknown = try WarehouseCheck.countUnknownCIDs(request.cids, batchSize: config.cidBatchSize, on: snapshot.connection)
+            duplicates += try spool.storeTraceCIDs { add in
+                for c in request.cids { try add(c) }
+                try request.cidsFile?.forEach(add)
+            }
+            unknown = try WarehouseCheck.countUnknownCIDs(in: spool, batchSize: config.cidBatchSize, on: snapshot.connection)
         }
 
         // Admission control, after lineage: query_tool* is refused, MSD only warned.
@@ -227,7 +231,7 @@ public final class JobRunner {
         try spool.checkpoint()
         return JobResult(spoolBytes: spool.fileBytes,
             jobId: jobId, spoolPath: spoolPath, state: "succeeded", profile: request.profile.rawValue, cidCount: cidCount,
-            unknownCIDs: unknown, duplicateCIDs: request.duplicateCIDs, seedCount: seedCount, notFound: notFound,
+            unknownCIDs: unknown, duplicateCIDs: duplicates, seedCount: seedCount, notFound: notFound,
             nodeCount: lineage?.nodes, edgeCount: lineage?.edges, detectionLots: detectionLots, warnings: warnings,
             domains: outcomes, stageSeconds: timings, elapsedSeconds: elapsed)
     }

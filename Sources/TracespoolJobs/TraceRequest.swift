@@ -10,7 +10,9 @@ public struct TraceRequest: Codable, Sendable, Equatable {
     /// Explicit trace CIDs (`--cids`): the events stage runs over exactly these — no seeds, no
     /// lineage (the reference's events-stage contract). Trimmed, validated, unique, sorted.
     public var cids: [String]
-    /// Repeats dropped from the input.
+    /// More explicit trace CIDs, streamed from a file (`--cids-file`).
+    public var cidsFile: CIDFile?
+    /// Repeats dropped from the input (inline lists; file repeats are counted when loaded).
     public var duplicateCIDs: Int
     /// Seeds given as CIDs (`--seed-cids`): resolved through lineage like any other seed.
     public var seedCIDs: [String]
@@ -20,6 +22,9 @@ public struct TraceRequest: Codable, Sendable, Equatable {
     /// `forward` or `backward` (query_tool: forward; query_tool_reverse: backward; MSD: chosen).
     public var direction: String
     public var msd: MSDParameters?
+    /// True when the trace is an explicit CID list (no seeds, no lineage).
+    public var hasExplicitCIDs: Bool { !cids.isEmpty || cidsFile != nil }
+
     /// Admission limit for query_tool / query_tool_reverse (`TRACE_EVENTS_CID_LIMIT`).
     public var cidLimit: Int
 
@@ -41,6 +46,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         public var profile = "query_tool"
         public var domains: [String]?
         public var cids: [String] = []
+        public var cidsFile: CIDFile?
         public var seedCIDs: [String] = []
         public var values: [ResolveType: [String]] = [:]
         public var stations: [String]?
@@ -77,7 +83,8 @@ public struct TraceRequest: Codable, Sendable, Equatable {
 
         // Seed sources: exactly one.
         let givenTypes = ResolveType.allCases.filter { !(input.values[$0] ?? []).filter { !$0.trimmingSpaces().isEmpty }.isEmpty }
-        let hasCIDs = input.cids.contains { !$0.trimmingSpaces().isEmpty }
+        let fileCount = try input.cidsFile?.count() ?? 0
+        let hasCIDs = input.cids.contains { !$0.trimmingSpaces().isEmpty } || fileCount > 0
         let hasSeedCIDs = input.seedCIDs.contains { !$0.trimmingSpaces().isEmpty }
         let isDateMode = p == .midSectionDefect && (input.from != nil || input.to != nil)
         let sources = givenTypes.count + (hasCIDs ? 1 : 0) + (hasSeedCIDs ? 1 : 0) + (isDateMode ? 1 : 0)
@@ -163,7 +170,8 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         }
 
         return TraceRequest(
-            profile: p, domains: chosen, cids: cids.cids, duplicateCIDs: cids.duplicates + seedCIDs.duplicates,
+            profile: p, domains: chosen, cids: cids.cids, cidsFile: fileCount > 0 ? input.cidsFile : nil,
+            duplicateCIDs: cids.duplicates + seedCIDs.duplicates,
             seedCIDs: seedCIDs.cids, resolveType: givenTypes.first, values: values, direction: direction, msd: msd,
             cidLimit: input.cidLimit)
     }

@@ -21,7 +21,7 @@ enum WarehouseCheck {
     static func requireTables(for request: TraceRequest, on c: PGConnection) throws {
         let domains = request.domains
         var needed = ["dw_mes_container"]
-        if request.cids.isEmpty {
+        if !request.hasExplicitCIDs {
             needed += ["dw_mes_pj_combinedassylots"]  // lineage
             if request.msd != nil { needed += ["dw_mes_lotwiphistory", "dw_mes_lotrejecthistory", "dw_mes_wip", "dw_mes_resource"] }
         }
@@ -41,16 +41,17 @@ enum WarehouseCheck {
         }
     }
 
-    /// How many of the CIDs are not in `dw_mes_container` (they simply yield no rows).
-    static func countUnknownCIDs(_ cids: [String], batchSize: Int, on c: PGConnection) throws -> Int {
+    /// How many of the trace's CIDs are not in `dw_mes_container` (they simply yield no rows).
+    static func countUnknownCIDs(in spool: Spool, batchSize: Int, on c: PGConnection) throws -> Int {
+        let plan = try BatchPlan.keys(spool: spool, table: "trace_cids", column: "cid", size: max(batchSize, 1000), extra: [])
+        let members = BatchMembers()
         var unknown = 0
-        let size = max(batchSize, 1000)
-        for start in stride(from: 0, to: cids.count, by: size) {
-            let batch = cids[start..<min(start + size, cids.count)]
+        for (i, item) in plan.items.enumerated() {
+            let literal = try plan.parameters(i, item, members)[0]
             let r = try c.query("""
                 SELECT count(*) FROM unnest($1::bpchar[]) AS u(cid)
                 WHERE NOT EXISTS (SELECT 1 FROM dwh.dw_mes_container c WHERE c.containerid = u.cid)
-                """, [CIDList.arrayLiteral(batch)])
+                """, [literal])
             unknown += r.int(0, 0) ?? 0
         }
         return unknown

@@ -25,7 +25,7 @@ public struct BatchPlan: Sendable {
     }
 
     /// Parameters `$1…` of an item's statement; runs on the fetch thread.
-    let parameters: @Sendable (Int, Item, BatchMembers) throws -> [String?]
+    public let parameters: @Sendable (Int, Item, BatchMembers) throws -> [String?]
 
     /// Batches over the sorted keys of a spool table column (a primary key, so distinct and
     /// indexed): `$1` = the batch as an array literal, then `extra`.
@@ -85,6 +85,7 @@ public struct BatchPlan: Sendable {
 
 /// The fetch thread's own read-only connection to the spool, for batch members.
 public final class BatchMembers {
+    public init() {}
     private var database: SQLiteDatabase?
     private var statement: SQLiteStatement?
 

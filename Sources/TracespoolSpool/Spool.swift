@@ -140,14 +140,20 @@ public final class Spool: @unchecked Sendable {
 
     // MARK: trace CIDs
 
-    public func storeTraceCIDs(_ cids: [String]) throws {
+    /// Stores the CIDs `produce` hands to `add` (deduplicated by the primary key, sorted by it);
+    /// returns how many were repeats.
+    @discardableResult
+    public func storeTraceCIDs(_ produce: ((String) throws -> Void) throws -> Void) throws -> Int {
         try database.transaction {
             let s = try database.prepare("INSERT OR IGNORE INTO trace_cids(cid) VALUES (?1)")
-            for c in cids {
+            var repeats = 0
+            try produce { c in
                 s.bind(1, c)
                 try s.step()
+                if database.changes == 0 { repeats += 1 }
                 s.reset()
             }
+            return repeats
         }
     }
 

@@ -80,7 +80,17 @@ struct RunCommand: ParsableCommand {
         input.profile = profile
         input.domains = domains.map { $0.split(separator: ",").map(String.init) }
         input.cids = split(cids)
-        if let file = cidsFile { input.cids += try readCIDFile(file) }
+        if let file = cidsFile {
+            if file == "-" {
+                input.cidsFile = try CIDFile.fromStandardInput(into: spool.path)
+            } else {
+                guard FileManager.default.isReadableFile(atPath: file) else {
+                    throw ValidationError("cannot read --cids-file \(file)")
+                }
+                input.cidsFile = CIDFile(path: file)
+            }
+        }
+        defer { if cidsFile == "-", let f = input.cidsFile { try? FileManager.default.removeItem(atPath: f.path) } }
         input.seedCIDs = split(seedCIDs)
         input.values = [.lotId: split(lotIds), .waferLot: split(waferLots), .workOrder: split(workOrders),
                         .serialNumber: split(serials), .gdWorkOrder: split(gdWorkOrders), .gdLotId: split(gdLotIds)]
@@ -145,20 +155,6 @@ struct RunCommand: ParsableCommand {
             }
         }
         if result.quality == "partial" { throw ExitCode(ExitStatus.partial) }
-    }
-
-    private func readCIDFile(_ path: String) throws -> [String] {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read --cids-file \(path)")
-            }
-            data = d
-        }
-        return String(decoding: data, as: UTF8.self)
-            .split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == "\r" }).map(String.init)
     }
 }
 

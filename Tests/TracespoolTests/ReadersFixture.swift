@@ -32,7 +32,7 @@ enum ReadersFixture {
             try spool.setMeta("domains", domains.joined(separator: ","))
             for (k, v) in meta { try spool.setMeta(k, v) }
         }
-        try spool.storeTraceCIDs(sorted)
+        try spool.storeTraceCIDs { add in for c in sorted { try add(c) } }
         let batches = stride(from: 0, to: sorted.count, by: batchCIDs).map { Array(sorted[$0..<min($0 + batchCIDs, sorted.count)]) }
         var kept: [String: [[String?]]] = [:]
         var byCID: [String: [String: [[String?]]]] = [:]

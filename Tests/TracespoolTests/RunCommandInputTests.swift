@@ -46,6 +46,31 @@ struct RunCommandInputTests {
         #expect(o["state"] as? String == "succeeded")
     }
 
+    @Test("--cids-file streams a file or standard input; repeats are counted; a bad line is named")
+    func cidsFile() throws {
+        let folder = TempFolder()
+        let c = try PGConnection(conninfo: try TestEnvironment.warehouse())
+        let r = try c.query("SELECT btrim(containerid) FROM dwh.dw_mes_container ORDER BY 1 LIMIT 3")
+        let ids = (0..<3).compactMap { r.string($0, 0) }
+        let text = "\(ids[0])\n\(ids[1]), \(ids[2])\r\n\n  \(ids[0])  \n"
+        let file = folder.path + "/cids.txt"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        for args in [["--cids-file", file], ["--cids-file", "-"]] {
+            let out = try runCLI(["run", "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path + "/spool",
+                                  "--domains", "history", "--json"] + args, stdin: text)
+            #expect(out.status == 0, "\(out.stderr)")
+            let o = try parseJSONObject(out.stdout)
+            #expect(o["cid_count"] as? Int == 3)
+            #expect(o["duplicate_cid_count"] as? Int == 1)
+        }
+        // The buffered copy of standard input does not outlive the job.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/spool").filter { $0.hasPrefix(".stdin") }.isEmpty)
+        try "\(ids[0])\nbad\"id\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try run(["--cids-file", file], spoolDir: folder.path)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("cids.txt:2: invalid container id"), "\(bad.stderr)")
+    }
+
     @Test("an unreachable source exits 69 with SOURCE_UNAVAILABLE and leaves no spool")
     func unreachableSource() throws {
         let folder = TempFolder()
