@@ -152,12 +152,29 @@ enum MSDBackwardSummary {
             names[s.count(0)] = (s.text(2) ?? "", s.text(3) ?? "", s.text(4) ?? "", s.text(5))
         }
         var totals: [Int: (Int, Double, Double)] = [:]
-        for sql in [MSDSQL.factorTotalsSig, MSDSQL.factorTotalsOwn] {
-            try v.db.each(sql, [.int(r.lowerBound), .int(r.upperBound)]) { s in
-                let t = totals[s.count(0)] ?? (0, 0, 0)
-                totals[s.count(0)] = (t.0 + s.count(1), t.1 + s.num(2), t.2 + s.num(3))
+        let range: [SQLArg] = [.int(r.lowerBound), .int(r.upperBound)]
+        func add(_ sql: String, lotsAndInput: Bool, defect: Bool) throws {
+            try v.db.each(sql, range) { s in
+                var t = totals[s.count(0)] ?? (0, 0, 0)
+                if lotsAndInput { t.0 += s.count(1); t.1 += s.num(2) }
+                if defect { t.2 += s.num(lotsAndInput ? 3 : 1) }
+                totals[s.count(0)] = t
             }
         }
+        switch v.plan {
+        case .stored:
+            try add(MSDSQL.factorTotalsStored, lotsAndInput: true, defect: true)
+        case .sparseDefects:
+            // A loss-reason mask leaves every factor's lots and input as they are; only the pairs of
+            // lots with selected reasons carry defects.
+            try add(MSDSQL.factorTotalsStored, lotsAndInput: true, defect: false)
+            try add(MSDSQL.factorDefectsSparseSig, lotsAndInput: false, defect: true)
+            try add(MSDSQL.factorDefectsSparseOwn, lotsAndInput: false, defect: true)
+        case .scan:
+            try add(MSDSQL.factorTotalsSig, lotsAndInput: true, defect: true)
+            try add(MSDSQL.factorTotalsOwn, lotsAndInput: true, defect: true)
+        }
+        totals = totals.filter { $0.value.0 > 0 }
         var out: [FactorTotal] = []
         for (fid, t) in totals {
             guard let n = names[fid] else { continue }
@@ -176,8 +193,21 @@ enum MSDBackwardSummary {
     /// by_wafer_root, by_workflow, by_detection_machine ('(未知)' for blanks), grouped on their ids.
     static func lotDimensions(_ v: MSDView) throws -> (roots: [MSDFactor], workflows: [MSDFactor], machines: [MSDFactor]) {
         func dim(_ d: MSDSQL.Dimension) throws -> [MSDFactor] {
-            try v.db.rows(MSDSQL.lotDimension(d.column)) { s in
-                MSDFactor(name: s.text(0) ?? "", lots: s.count(1), input: s.num(2), defect: s.num(3))
+            switch v.plan {
+            case .scan:
+                return try v.db.rows(MSDSQL.lotDimension(d.column)) { s in
+                    MSDFactor(name: s.text(0) ?? "", lots: s.count(1), input: s.num(2), defect: s.num(3))
+                }
+            case .stored, .sparseDefects:
+                var rows: [String: MSDFactor] = [:]
+                try v.db.each(MSDSQL.dimTotalsStored, [.text(d.column)]) { s in
+                    let name = s.text(0) ?? ""
+                    rows[name] = MSDFactor(name: name, lots: s.count(1), input: s.num(2), defect: v.plan == .stored ? s.num(3) : 0)
+                }
+                if v.plan == .sparseDefects {
+                    try v.db.each(MSDSQL.lotDimensionDefects(d.column)) { s in rows[s.text(0) ?? ""]?.defect += s.num(1) }
+                }
+                return Array(rows.values)
             }
         }
         return (try dim(.root), try dim(.workflow), try dim(.detectionMachine))

@@ -38,6 +38,7 @@ public enum MSDHelpers {
                 for g in MSDStation.all { try db.run(MSDSQL.insertStation, [.text(g.key), .int(g.order)]) }
             }
             try db.execute(MSDSQL.dropSignatureTemps)
+            try db.execute("DROP TABLE IF EXISTS temp.sig_total")
             try step("lots") { try db.execute(MSDSQL.fillLots) }
             if m.direction == .backward {
                 try step("signatures") { try db.execute(MSDSQL.fillSignatures) }
@@ -46,6 +47,7 @@ public enum MSDHelpers {
             }
             try step("lot_weights") { try db.execute(MSDSQL.fillLotWeights) }
             try step("lot_reasons") { try db.execute(MSDSQL.fillLotReasons) }
+            try step("dimension_totals") { try db.execute(MSDSQL.fillDimTotals) }
             if m.direction == .backward {
                 if m.hasEvents("ev_upstream_history") {
                     try step("factors_equipment") { try db.run(MSDSQL.factorsEquipment, [.int(s0)]) }
@@ -64,7 +66,8 @@ public enum MSDHelpers {
                 try step("ancestors") {
                     try m.spool.setMeta("msd.total_ancestor_count", String(try db.scalarInt(MSDSQL.totalAncestors) ?? 0))
                 }
-                try step("own_pairs") { try db.run(MSDSQL.fillOwnPairs) }
+                try step("own_pairs") { try db.execute(MSDSQL.fillOwnPairs) }
+                try step("factor_totals") { try db.execute(MSDSQL.fillFactorTotals) }
                 try step("detail") { try db.execute(MSDSQL.fillDetail) }
             } else {
                 try step("forward_lineage") { try db.execute(MSDSQL.fillForward) }

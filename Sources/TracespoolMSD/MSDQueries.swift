@@ -19,13 +19,18 @@
 ///   msd_sig_pair    (factor, signature): factors of a signature's containers, deduplicated
 ///   msd_own_pair    (factor, lot): factors of the lot's own events not already in its signature —
 ///                   together with msd_sig_pair exactly the deduplicated factor × lot pairs
+///   msd_sig_pair_sig, msd_own_pair_lot  the same pairs clustered by signature / lot, for masks that
+///                   touch few lots (a loss-reason mask): only those lots' pairs are read
+///   msd_factor_total unmasked per-factor lots, input, defect (also what a loss-reason mask leaves
+///                   unchanged: lots and input); msd_dim_total the same for the lot-attribute charts
 ///   msd_detail      unmasked backward detail rows, indexed in the default order
 ///   msd_fwd_desc    (container, seed) forward lineage incl. self rows (forward)
 ///   msd_fwd_ev      downstream WIP / reject events (order > s0, qty > 0) (forward)
 ///   msd_fwd_lot     unmasked forward detail facts per flagged lot, indexed in the default order
 enum MSDSQL {
     static let helperTables = ["msd_station", "msd_lot", "msd_lotw", "msd_lot_reason", "msd_factor", "msd_cf",
-                               "msd_sig", "msd_sig_pair", "msd_own_pair", "msd_detail", "msd_fwd_desc", "msd_fwd_ev", "msd_fwd_lot"]
+                               "msd_sig", "msd_sig_pair", "msd_own_pair", "msd_sig_pair_sig", "msd_own_pair_lot",
+                               "msd_factor_total", "msd_dim_total", "msd_detail", "msd_fwd_desc", "msd_fwd_ev", "msd_fwd_lot"]
 
     enum Kind: Int, CaseIterable {
         case equipment = 1, machineName = 2, part = 3, material = 4
@@ -57,6 +62,11 @@ enum MSDSQL {
         CREATE TABLE msd_cf (cid TEXT NOT NULL, fid INTEGER NOT NULL, PRIMARY KEY (cid, fid)) WITHOUT ROWID;
         CREATE TABLE msd_sig_pair (fid INTEGER NOT NULL, sig INTEGER NOT NULL, PRIMARY KEY (fid, sig)) WITHOUT ROWID;
         CREATE TABLE msd_own_pair (fid INTEGER NOT NULL, lot INTEGER NOT NULL, PRIMARY KEY (fid, lot)) WITHOUT ROWID;
+        CREATE TABLE msd_sig_pair_sig (sig INTEGER NOT NULL, fid INTEGER NOT NULL, PRIMARY KEY (sig, fid)) WITHOUT ROWID;
+        CREATE TABLE msd_own_pair_lot (lot INTEGER NOT NULL, fid INTEGER NOT NULL, PRIMARY KEY (lot, fid)) WITHOUT ROWID;
+        CREATE TABLE msd_factor_total (fid INTEGER PRIMARY KEY, n INTEGER NOT NULL, t NUMERIC NOT NULL, d NUMERIC NOT NULL);
+        CREATE TABLE msd_dim_total (dim TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, t NUMERIC NOT NULL, d NUMERIC NOT NULL,
+                                    PRIMARY KEY (dim, name)) WITHOUT ROWID;
         CREATE TABLE msd_detail (lot INTEGER NOT NULL, reason TEXT NOT NULL, qty NUMERIC NOT NULL, rate REAL NOT NULL);
         CREATE TABLE msd_fwd_desc (cid TEXT NOT NULL, seed TEXT NOT NULL, lot INTEGER NOT NULL, PRIMARY KEY (cid, seed)) WITHOUT ROWID;
         CREATE TABLE msd_fwd_ev (
@@ -201,8 +211,9 @@ enum MSDSQL {
         FROM (SELECT sig, min(lot) AS rep FROM msd_lotw WHERE sig > 0 GROUP BY sig) r
         CROSS JOIN msd_lot l ON l.lot = r.rep
         CROSS JOIN lineage_ancestors a ON a.SEED_ID = l.cid AND a.ANCESTOR_ID <> a.SEED_ID;
-        INSERT OR IGNORE INTO msd_sig_pair (fid, sig)
-        SELECT c.fid, m.sig FROM temp.sig_member m CROSS JOIN msd_cf c ON c.cid = m.cid ORDER BY 1, 2;
+        INSERT OR IGNORE INTO msd_sig_pair_sig (sig, fid)
+        SELECT m.sig, c.fid FROM temp.sig_member m CROSS JOIN msd_cf c ON c.cid = m.cid;
+        INSERT INTO msd_sig_pair (fid, sig) SELECT fid, sig FROM msd_sig_pair_sig ORDER BY fid, sig;
         """
     static let dropSignatureTemps = "DROP TABLE IF EXISTS temp.sig_member; DROP TABLE IF EXISTS temp.sig_key;"
 
@@ -210,10 +221,22 @@ enum MSDSQL {
     /// with msd_sig_pair, every lot counts once per factor however many ancestors / events share it.
     /// A lot without any lineage row (signature 0) contributes its own events only.
     static let fillOwnPairs = """
-        INSERT INTO msd_own_pair (fid, lot)
-        SELECT c.fid, w.lot FROM msd_lot l CROSS JOIN msd_lotw w ON w.lot = l.lot CROSS JOIN msd_cf c ON c.cid = l.cid
-        WHERE w.sig = 0 OR NOT EXISTS (SELECT 1 FROM msd_sig_pair p WHERE p.fid = c.fid AND p.sig = w.sig)
-        ORDER BY 1, 2
+        INSERT INTO msd_own_pair_lot (lot, fid)
+        SELECT w.lot, c.fid FROM msd_lot l CROSS JOIN msd_lotw w ON w.lot = l.lot CROSS JOIN msd_cf c ON c.cid = l.cid
+        WHERE w.sig = 0 OR NOT EXISTS (SELECT 1 FROM msd_sig_pair_sig p WHERE p.sig = w.sig AND p.fid = c.fid);
+        INSERT INTO msd_own_pair (fid, lot) SELECT fid, lot FROM msd_own_pair_lot ORDER BY fid, lot;
+        """
+
+    /// Unmasked per-factor totals: through signatures, then the lots' own pairs added in.
+    static let fillFactorTotals = """
+        CREATE TEMP TABLE sig_total (sig INTEGER PRIMARY KEY, n INTEGER NOT NULL, t NUMERIC NOT NULL, d NUMERIC NOT NULL);
+        INSERT INTO temp.sig_total SELECT sig, count(*), sum(t), sum(d) FROM msd_lotw WHERE sig > 0 GROUP BY sig;
+        INSERT INTO msd_factor_total (fid, n, t, d)
+        SELECT p.fid, sum(s.n), sum(s.t), sum(s.d) FROM msd_sig_pair p CROSS JOIN temp.sig_total s ON s.sig = p.sig GROUP BY p.fid;
+        INSERT INTO msd_factor_total (fid, n, t, d)
+        SELECT p.fid, count(*), sum(w.t), sum(w.d) FROM msd_own_pair p CROSS JOIN msd_lotw w ON w.lot = p.lot WHERE true GROUP BY p.fid
+        ON CONFLICT (fid) DO UPDATE SET n = n + excluded.n, t = t + excluded.t, d = d + excluded.d;
+        DROP TABLE temp.sig_total;
         """
 
     /// total_ancestor_count: distinct ancestors that are not detection lots / seeds (mask
@@ -253,33 +276,38 @@ enum MSDSQL {
 
     /// The masked lot view `temp.m_lot(lot, t, d, in_det, anc, day, sig, root, wf, det)`: lots of
     /// the population (type/package masks) with t(L), d(L) over the selected reasons, and in_det =
-    /// the lot is in the reason-filtered view (`det`). Without a reason mask it is a view over the
-    /// narrow msd_lotw (nothing to copy); with one, d needs the reason table and is materialised.
+    /// the lot is in the reason-filtered view (`det`). Unmasked it is a view over the narrow msd_lotw
+    /// (nothing to copy); under any mask it is materialised.
     static func maskedLots(reasonMask: Bool, pjMask: Bool, pkgMask: Bool) -> String {
         var conds: [String] = []
         if pjMask { conds.append("l.pj IN (SELECT v FROM temp.mask_pj)") }
         if pkgMask { conds.append("l.pkg IN (SELECT v FROM temp.mask_pkg)") }
         let pop = conds.isEmpty ? "" : "WHERE " + conds.joined(separator: " AND ")
-        if !reasonMask {
+        if !reasonMask && conds.isEmpty {
             return """
                 CREATE TEMP VIEW m_lot AS
                 SELECT l.lot AS lot, l.t AS t, l.d AS d, (l.zero_row OR l.d > 0) AS in_det, l.anc AS anc, l.day AS day,
                        l.sig AS sig, l.root AS root, l.wf AS wf, l.det AS det
-                FROM msd_lotw l \(pop);
+                FROM msd_lotw l;
                 """
         }
-        // Σ of the selected reasons per lot, read through the (reason, lot) index: only the selected
+        // Masked: materialised once, so the factor × lot scans do one narrow lookup per pair. The Σ
+        // of the selected reasons per lot is read through the (reason, lot) index: only the selected
         // reasons' rows are visited.
-        return """
+        let sel = reasonMask ? """
             CREATE TEMP TABLE m_sel (lot INTEGER PRIMARY KEY, d NUMERIC NOT NULL);
             INSERT INTO temp.m_sel (lot, d)
             SELECT r.lot, sum(r.qty) FROM temp.mask_reason v CROSS JOIN msd_lot_reason r ON r.reason = v.v GROUP BY r.lot;
+            """ : ""
+        let d = reasonMask ? "coalesce(s.d, 0)" : "l.d"
+        return """
+            \(sel)
             CREATE TEMP TABLE m_lot (lot INTEGER PRIMARY KEY, t NUMERIC NOT NULL, d NUMERIC NOT NULL, in_det INTEGER NOT NULL,
                                      anc INTEGER, day TEXT, sig INTEGER, root TEXT, wf TEXT, det TEXT);
             INSERT INTO temp.m_lot
-            SELECT l.lot, l.t, coalesce(s.d, 0), (l.zero_row OR coalesce(s.d, 0) > 0), l.anc, l.day, l.sig, l.root, l.wf, l.det
-            FROM msd_lotw l LEFT JOIN temp.m_sel s ON s.lot = l.lot \(pop);
-            DROP TABLE temp.m_sel;
+            SELECT l.lot, l.t, \(d), (l.zero_row OR \(d) > 0), l.anc, l.day, l.sig, l.root, l.wf, l.det
+            FROM msd_lotw l \(reasonMask ? "LEFT JOIN temp.m_sel s ON s.lot = l.lot" : "") \(pop);
+            \(reasonMask ? "DROP TABLE temp.m_sel;" : "")
             """
     }
 
@@ -330,6 +358,19 @@ enum MSDSQL {
 
     static let factorNames = "SELECT fid, kind, k1, k2, k3, info FROM msd_factor WHERE fid BETWEEN ?1 AND ?2"
 
+    static let factorTotalsStored = "SELECT fid, n, t, d FROM msd_factor_total WHERE fid BETWEEN ?1 AND ?2"
+
+    /// Defect per factor under a loss-reason mask, reading only the pairs of lots whose selected
+    /// reasons are positive (through their signature and their own events).
+    static let factorDefectsSparseSig = """
+        SELECT p.fid, sum(s.d) FROM temp.m_sig s CROSS JOIN msd_sig_pair_sig p ON p.sig = s.sig
+        WHERE s.d > 0 AND p.fid BETWEEN ?1 AND ?2 GROUP BY p.fid
+        """
+    static let factorDefectsSparseOwn = """
+        SELECT p.fid, sum(m.d) FROM temp.m_lot m CROSS JOIN msd_own_pair_lot p ON p.lot = m.lot
+        WHERE m.d > 0 AND p.fid BETWEEN ?1 AND ?2 GROUP BY p.fid
+        """
+
     /// affected_machine_count: distinct equipment ids of upstream factors touched by a defective lot.
     static let affectedMachines = """
         SELECT count(DISTINCT f.k3) FROM msd_factor f
@@ -341,6 +382,18 @@ enum MSDSQL {
     /// One lot-attribute dimension (exclusive: each lot in one bar). `column` is a `Dimension`'s.
     static func lotDimension(_ column: String) -> String {
         "SELECT \(column), count(*), sum(t), sum(d) FROM temp.m_lot GROUP BY \(column)"
+    }
+
+    /// Unmasked dimension totals (built with the helpers, for the stored and sparse plans).
+    static let fillDimTotals = Dimension.allCases.map { d in
+        "INSERT INTO msd_dim_total (dim, name, n, t, d) SELECT '\(d.column)', \(d.column), count(*), sum(t), sum(d) FROM msd_lotw GROUP BY \(d.column);"
+    }.joined(separator: "\n")
+
+    static let dimTotalsStored = "SELECT name, n, t, d FROM msd_dim_total WHERE dim = ?1"
+
+    /// Defect per dimension value from the lots that keep one under a loss-reason mask.
+    static func lotDimensionDefects(_ column: String) -> String {
+        "SELECT \(column), sum(d) FROM temp.m_lot WHERE d > 0 GROUP BY \(column)"
     }
 
     static let dailyTrend = """

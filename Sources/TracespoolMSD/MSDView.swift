@@ -10,6 +10,11 @@ struct MSDView {
     let ranges: [MSDSQL.Kind: ClosedRange<Int>]
     var db: SQLiteDatabase { m.database }
 
+    /// How factor totals are read: the stored unmasked totals; stored lots and input plus defects
+    /// from the few lots a loss-reason mask leaves defective; or a scan of every pair.
+    enum Plan { case stored, sparseDefects, scan }
+    let plan: Plan
+
     init(_ m: MSDSpool, masks: MSDMasks) throws {
         self.m = m
         self.masks = masks
@@ -25,6 +30,16 @@ struct MSDView {
         try db.execute(MSDSQL.maskedReasons(reasonMask: reasonMask, populationMask: masks.hasPopulationMask))
         ranges = m.direction == .backward ? try MSDHelpers.factorRanges(db) : [:]
         if m.direction == .backward { try db.execute(MSDSQL.maskedSignatures) }
+        if masks.isEmpty {
+            plan = .stored
+        } else if !masks.hasPopulationMask, m.direction == .backward {
+            // Sparse when few lots keep a defect under the mask (each such lot's pairs are read by lot).
+            let defective = try db.scalarInt("SELECT count(*) FROM temp.m_lot WHERE d > 0") ?? 0
+            let lots = try db.scalarInt("SELECT count(*) FROM msd_lotw") ?? 0
+            plan = defective * 3 <= lots ? .sparseDefects : .scan
+        } else {
+            plan = .scan
+        }
     }
 
     /// `available_loss_reasons`: reasons with qty > 0 in the population, before the reason mask.

@@ -207,7 +207,7 @@ struct MSDPrepareCommand: ParsableCommand {
             let (path, _) = try SpoolLocator.resolve(job.job, spoolDir: job.spool.path)
             return try MSDSpool.open(at: path, readOnly: false)
         }
-        MSDCLI.timed("prepare") { MSDCLI.attempt { try MSDSummaryStore.computeAndStore(m) } }
+        _ = MSDCLI.timed("prepare") { MSDCLI.attempt { try MSDSummaryStore.computeAndStore(m) } }
         FileHandle.standardError.write(Data(String(format: "tracespool: MSD summary stored (%.3f s)\n", Date().timeIntervalSince(started)).utf8))
     }
 }

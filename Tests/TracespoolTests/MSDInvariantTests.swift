@@ -60,14 +60,20 @@ import TracespoolSpool
     }
 
     /// Brute force: KPI and every machine's (lots, input, defect) from the raw tables.
-    static func bruteForce(_ b: MSDSpoolBuilder, cutoff: Int) throws -> (lots: Int, input: Double, defect: Double, machines: [String: (Int, Double, Double)]) {
+    static func bruteForce(_ b: MSDSpoolBuilder, cutoff: Int, masks: MSDMasks = .none) throws
+        -> (lots: Int, input: Double, defect: Double, machines: [String: (Int, Double, Double)]) {
         var t: [String: Double] = [:], d: [String: Double] = [:]
         let db = b.db
-        let s1 = try db.prepare("SELECT CONTAINERID, TRACKINQTY, REJECTQTY FROM msd_detection")
+        let s1 = try db.prepare("SELECT CONTAINERID, TRACKINQTY, REJECTQTY, LOSSREASONNAME, PJ_TYPE, PRODUCTLINENAME FROM msd_detection")
         while try s1.step() {
             let c = s1.text(0)!
+            let trim = { (x: String?) in (x ?? "").trimmingCharacters(in: .whitespaces) }
+            if !masks.pjTypes.isEmpty && !masks.pjTypes.contains(trim(s1.text(4))) { continue }
+            if !masks.packages.isEmpty && !masks.packages.contains(trim(s1.text(5))) { continue }
             t[c] = max(t[c] ?? 0, s1.double(1) ?? 0)
-            d[c, default: 0] += max(0, s1.double(2) ?? 0)
+            let reason = trim(s1.text(3)).isEmpty ? "(未填寫)" : trim(s1.text(3))
+            let q = max(0, s1.double(2) ?? 0)
+            d[c, default: 0] += masks.lossReasons.isEmpty || masks.lossReasons.contains(reason) ? q : 0
         }
         var anc: [String: Set<String>] = [:]
         let s2 = try db.prepare("SELECT SEED_ID, ANCESTOR_ID FROM lineage_ancestors")
@@ -91,13 +97,18 @@ import TracespoolSpool
         return (t.count, t.values.reduce(0, +), d.values.reduce(0, +), machines)
     }
 
-    @Test(arguments: [UInt64(7), 4242])
-    func backwardAgreesWithBruteForce(seed: UInt64) throws {
+    static let bruteForceMasks = [MSDMasks.none, MSDMasks(lossReasons: ["A"]), MSDMasks(lossReasons: ["A", "B", "C", "D", "刮傷"]),
+                                  MSDMasks(pjTypes: ["PJB"]), MSDMasks(lossReasons: ["(未填寫)", "崩角"], packages: ["SOT-23"])]
+
+    /// Unmasked (stored totals), loss-reason masks (sparse and scanning plans), population masks.
+    @Test(arguments: [(UInt64(7), 0), (7, 1), (7, 2), (7, 3), (7, 4), (4242, 0), (4242, 1)])
+    func backwardAgreesWithBruteForce(seed: UInt64, maskIndex: Int) throws {
+        let masks = MSDInvariantTests.bruteForceMasks[maskIndex]
         let b = try MSDInvariantTests.backwardSpool(seed: seed)
         try b.finish()
-        let s = try b.summary()
+        let s = try b.summary(masks)
         let k = J.kpi(s)
-        let bf = try MSDInvariantTests.bruteForce(b, cutoff: 7)
+        let bf = try MSDInvariantTests.bruteForce(b, cutoff: 7, masks: masks)
         #expect(J.num(k["lot_count"]) == Double(bf.lots))
         #expect(J.num(k["total_input"]) == bf.input)
         #expect(J.num(k["total_defect_qty"]) == bf.defect)
