@@ -7,27 +7,9 @@ import TracespoolSpool
 /// it is inside a batch that a row-level-security gate makes slow.
 @Suite("Lost connections")
 struct ConnectionLossTests {
-    /// 12 lots with one history row each; reading lot `c005` takes 1.5 s, for a role without BYPASSRLS.
+    /// 12 lots; reading lot `c005` takes 1.5 s.
     func slowWarehouse() throws -> ScratchDatabase {
-        let db = try ScratchDatabase("lost")
-        let c = try db.connect()
-        try c.execute("""
-            INSERT INTO dwh.dw_mes_container (containerid, containername)
-              SELECT format('c%s', lpad(i::text, 3, '0')), format('LOT-%s', i) FROM generate_series(0, 11) i;
-            INSERT INTO dwh.dw_mes_lotwiphistory (containerid, workcentername, equipmentid, trackintimestamp, trackinqty)
-              SELECT format('c%s', lpad(i::text, 3, '0')), 'TMTT-01', 'EQ1', timestamp '2026-01-01' + i * interval '1 hour', 100
-              FROM generate_series(0, 11) i;
-            CREATE FUNCTION dwh.slow_gate(cid bpchar) RETURNS boolean LANGUAGE plpgsql AS $$
-            BEGIN
-              IF cid = 'c005' THEN PERFORM pg_sleep(1.5); END IF;
-              RETURN true;
-            END $$;
-            ALTER TABLE dwh.dw_mes_lotwiphistory ENABLE ROW LEVEL SECURITY;
-            CREATE POLICY gate ON dwh.dw_mes_lotwiphistory USING (dwh.slow_gate(containerid));
-            GRANT USAGE ON SCHEMA dwh TO tracespool_reader;
-            GRANT SELECT ON ALL TABLES IN SCHEMA dwh TO tracespool_reader;
-            """)
-        return db
+        try gatedWarehouse("lost", lots: 12, gateBody: "IF cid = 'c005' THEN PERFORM pg_sleep(1.5); END IF;")
     }
 
     /// Terminates the backend of `application` running the COPY of the slow lot's batch, `times` times.
@@ -54,7 +36,7 @@ struct ConnectionLossTests {
         let db = try slowWarehouse()
         let folder = TempFolder()
         _ = terminator("ts_retry", times: 1, for: 20)
-        let cids = (0..<12).map { String(format: "c%03d", $0) }.joined(separator: ",")
+        let cids = gatedCIDs(12)
         let r = try runCLI(["run", "--source", db.conninfo + " user=tracespool_reader application_name=ts_retry",
                             "--spool-dir", folder.path, "--cids", cids, "--domains", "history", "--cid-batch", "4", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -72,7 +54,7 @@ struct ConnectionLossTests {
         let db = try slowWarehouse()
         let folder = TempFolder()
         _ = terminator("ts_giveup", times: 10, for: 30)
-        let cids = (0..<12).map { String(format: "c%03d", $0) }.joined(separator: ",")
+        let cids = gatedCIDs(12)
         let r = try runCLI(["run", "--source", db.conninfo + " user=tracespool_reader application_name=ts_giveup",
                             "--spool-dir", folder.path, "--cids", cids, "--domains", "history", "--cid-batch", "4"])
         #expect(r.status == 69, "\(r.stderr)")

@@ -10,28 +10,13 @@ import TracespoolSpool
 struct PartialFailureTests {
     @Test("a failing batch and a timed-out batch yield `partial` with their failed_ranges; the rest is kept")
     func partialResult() throws {
-        let db = try ScratchDatabase("partial")
-        let c = try db.connect()
-        // 30 lots, one history row each; CIDs c000…c029 in batches of 5.
-        try c.execute("""
-            INSERT INTO dwh.dw_mes_container (containerid, containername)
-              SELECT format('c%s', lpad(i::text, 3, '0')), format('LOT-%s', i) FROM generate_series(0, 29) i;
-            INSERT INTO dwh.dw_mes_lotwiphistory (containerid, workcentername, equipmentid, trackintimestamp, trackinqty)
-              SELECT format('c%s', lpad(i::text, 3, '0')), 'TMTT-01', 'EQ1', timestamp '2026-01-01' + i * interval '1 hour', 100
-              FROM generate_series(0, 29) i;
-            CREATE FUNCTION dwh.gate(cid bpchar) RETURNS boolean LANGUAGE plpgsql AS $$
-            BEGIN
-              IF cid = 'c012' THEN RAISE EXCEPTION 'poisoned row for %', cid; END IF;
-              IF cid = 'c021' THEN PERFORM pg_sleep(2); END IF;
-              RETURN true;
-            END $$;
-            ALTER TABLE dwh.dw_mes_lotwiphistory ENABLE ROW LEVEL SECURITY;
-            CREATE POLICY gate ON dwh.dw_mes_lotwiphistory USING (dwh.gate(containerid));
-            GRANT USAGE ON SCHEMA dwh TO tracespool_reader;
-            GRANT SELECT ON ALL TABLES IN SCHEMA dwh TO tracespool_reader;
+        // 30 lots in batches of 5: c012 raises, c021 outlasts the 500 ms statement timeout.
+        let db = try gatedWarehouse("partial", lots: 30, gateBody: """
+            IF cid = 'c012' THEN RAISE EXCEPTION 'poisoned row for %', cid; END IF;
+            IF cid = 'c021' THEN PERFORM pg_sleep(2); END IF;
             """)
         let folder = TempFolder()
-        let cids = (0..<30).map { String(format: "c%03d", $0) }.joined(separator: ",")
+        let cids = gatedCIDs(30)
         let r = try runCLI(["run", "--source", db.conninfo + " user=tracespool_reader", "--spool-dir", folder.path,
                             "--cids", cids, "--domains", "history", "--cid-batch", "5", "--statement-timeout-ms", "500", "--json"])
         #expect(r.status == 3, "\(r.stderr)")
