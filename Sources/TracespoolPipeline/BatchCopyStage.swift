@@ -45,10 +45,11 @@ public final class BatchCopyStage {
         // turn (batch i goes to fetcher i mod n), so the warehouse works on batch i+1 while batch i
         // is written. The writer still takes batches strictly in order, which keeps the spool's
         // arrival order the grouped order; a fetcher that runs ahead waits on its own small block
-        // pool, so memory stays bounded by n × blocks × fetchRows rows.
+        // pool (two blocks: one being filled, one being written), so memory stays bounded by
+        // n × 2 × fetchRows rows.
         let lanes = max(1, min(config.fetchConnections, work.count))
         let handoffs = (0..<lanes).map { _ in
-            BlockHandoff(blocks: 3, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
+            BlockHandoff(blocks: 2, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
         }
         let fetchers = (0..<lanes).map { k in
             BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
