@@ -34,6 +34,7 @@ public final class BatchCopyStage {
     /// `ledgerName` keys the batches in the ledger (default: the table's name) — a table filled by
     /// several passes gives each pass its own name.
     public func run(into table: SpoolDomain, select: String, plan: BatchPlan, ledgerName: String? = nil,
+                    sessionSettings: [String] = [],
                     progress: (Int, Int, Int, Int) -> Void = { _, _, _, _ in }) throws -> Outcome {
         let ledgerName = ledgerName ?? table.name
         try spool.createTable(table)
@@ -52,8 +53,10 @@ public final class BatchCopyStage {
             BlockHandoff(blocks: 2, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
         }
         let fetchers = (0..<lanes).map { k in
-            BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
-                         handoff: handoffs[k], cancellation: cancellation, logger: logger)
+            let f = BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
+                                 handoff: handoffs[k], cancellation: cancellation, logger: logger)
+            f.sessionSettings = sessionSettings
+            return f
         }
         for k in 0..<lanes {
             let share = stride(from: k, to: work.count, by: lanes).map { work[$0] }

@@ -15,6 +15,8 @@ final class BatchFetcher: @unchecked Sendable {
     let handoff: BlockHandoff
     let cancellation: CancellationFlag
     let logger: Logger
+    /// Planner settings for this stage's statements (`SET LOCAL …`, constants of the stage).
+    var sessionSettings: [String] = []
     private let finished = DispatchSemaphore(value: 0)
 
     init(snapshot: SourceSnapshot, select: String, columnCount: Int, config: EventsConfig,
@@ -44,7 +46,11 @@ final class BatchFetcher: @unchecked Sendable {
                 attempt += 1
                 let started = Date()
                 do {
-                    if connection == nil { connection = try snapshot.openReader(statementTimeoutMs: config.statementTimeoutMs) }
+                    if connection == nil {
+                        let c = try snapshot.openReader(statementTimeoutMs: config.statementTimeoutMs)
+                        for setting in sessionSettings { try c.execute(setting) }
+                        connection = c
+                    }
                     let literals = try parameters(item.batch, item.item, members)
                     let rows = try fetch(item.batch, literals, on: connection!, row: row)
                     handoff.send(.batchDone(batch: item.batch, rows: rows, attempts: attempt,

@@ -24,7 +24,8 @@ public struct LineageStage {
     public func run(direction: String) throws -> Outcome {
         let forward = direction == "forward"
         let plan = try BatchPlan.keys(spool: spool, table: "seeds", column: "CID", size: config.cidBatchSize, extra: [])
-        let outcome = try copy.run(into: .lineageRaw, select: forward ? LineageQueries.forward : LineageQueries.backward, plan: plan)
+        let outcome = try copy.run(into: .lineageRaw, select: forward ? LineageQueries.forward : LineageQueries.backward,
+                                   plan: plan, sessionSettings: LineageQueries.sessionSettings)
         // A seed without its genealogy would silently shrink the trace: lineage is all or nothing.
         if outcome.status != "complete" {
             throw SourceError(.queryFailed, "lineage failed for \(outcome.failed.count) seed batch(es): "

@@ -9,6 +9,12 @@
 /// in NAME), 'R' (the top of the seed's split chain, forward). CONTAINERID is the seed.
 /// Ids are compared as `bpchar` (so the btree indexes apply) and emitted trimmed.
 public enum LineageQueries {
+    /// The planner misjudges the recursive parts (≈ 80 000 estimated rows for ≈ 2 000) and hashes
+    /// the whole container table for every seed batch; index nested loops over a few thousand
+    /// nodes are what these queries need (measured 580 → 197 ms per 1000-seed batch on a
+    /// 120 000-container warehouse, identical rows; on 5 M containers the gap grows).
+    public static let sessionSettings = ["SET LOCAL enable_hashjoin = off"]
+
     /// Backward (`query_tool_reverse`, MSD backward): the seed's split chain; merge sources (one
     /// hop) of the seed and its chain; the split chains of those sources; then wafer-origin and
     /// GD-rework parents of all those nodes (`trace-pipeline.md` §1.2, DESIGN.md).
