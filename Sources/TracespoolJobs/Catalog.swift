@@ -96,9 +96,5 @@ public final class Catalog: @unchecked Sendable {
 }
 
 enum Timestamps {
-    static func iso(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
-    }
+    static func iso(_ d: Date) -> String { UTCTime.iso(d) }
 }

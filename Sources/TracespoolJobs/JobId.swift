@@ -4,12 +4,11 @@ import Foundation
 /// `j20261126-160133-3f9a2c`. Sortable by creation, safe as a file name.
 public enum JobId {
     public static func make(now: Date = Date()) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        let f = UTCTime.fields(now)
         let random = String(UInt32.random(in: 0..<0x100_0000), radix: 16)
         let pad = String(repeating: "0", count: 6 - random.count) + random
-        return String(format: "j%04d%02d%02d-%02d%02d%02d-", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!) + pad
+        return "j" + UTCTime.pad(f.year, 4) + UTCTime.pad(f.month, 2) + UTCTime.pad(f.day, 2) + "-"
+            + UTCTime.pad(f.hour, 2) + UTCTime.pad(f.minute, 2) + UTCTime.pad(f.second, 2) + "-" + pad
     }
 
     /// True for strings this module could have made — the only ids a path is ever built from.
