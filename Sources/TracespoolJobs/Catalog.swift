@@ -35,7 +35,8 @@ public final class Catalog: @unchecked Sendable {
     public init(folder: String) throws {
         self.folder = folder
         database = try SQLiteDatabase(path: folder + "/catalog.sqlite", mode: .create)
-        try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        // A handful of rows per job: a small page cache keeps the job's memory for the spool.
+        try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256;")
         try database.execute(Catalog.schema)
     }
 

@@ -92,6 +92,8 @@ public final class BatchMembers {
     func arrayLiteral(path: String, query: String, item: BatchPlan.Item) throws -> String {
         if statement == nil {
             let db = try SQLiteDatabase(path: path, mode: .readOnly)
+            // It reads one key range at a time, in order: a small page cache is enough.
+            try db.execute("PRAGMA cache_size = -256")
             database = db
             statement = try db.prepare(query)
         }
