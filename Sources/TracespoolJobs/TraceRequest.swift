@@ -71,7 +71,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         case .queryToolReverse: direction = "backward"
         case .midSectionDefect: direction = "backward"
         }
-        if let d = input.direction?.trimmingSpaces().lowercased(), !d.isEmpty {
+        if let d = input.direction?.trimmed().lowercased(), !d.isEmpty {
             guard p == .midSectionDefect else {
                 throw Invalid(message: "--direction applies to mid_section_defect only (\(p.rawValue) always traces \(direction))")
             }
@@ -82,10 +82,10 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         }
 
         // Seed sources: exactly one.
-        let givenTypes = ResolveType.allCases.filter { !(input.values[$0] ?? []).filter { !$0.trimmingSpaces().isEmpty }.isEmpty }
+        let givenTypes = ResolveType.allCases.filter { !(input.values[$0] ?? []).filter { !$0.trimmed().isEmpty }.isEmpty }
         let fileCount = try input.cidsFile?.count() ?? 0
-        let hasCIDs = input.cids.contains { !$0.trimmingSpaces().isEmpty } || fileCount > 0
-        let hasSeedCIDs = input.seedCIDs.contains { !$0.trimmingSpaces().isEmpty }
+        let hasCIDs = input.cids.contains { !$0.trimmed().isEmpty } || fileCount > 0
+        let hasSeedCIDs = input.seedCIDs.contains { !$0.trimmed().isEmpty }
         let isDateMode = p == .midSectionDefect && (input.from != nil || input.to != nil)
         let sources = givenTypes.count + (hasCIDs ? 1 : 0) + (hasSeedCIDs ? 1 : 0) + (isDateMode ? 1 : 0)
         if sources == 0 {
@@ -105,7 +105,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         var values: [String] = []
         if let t = givenTypes.first {
             for raw in input.values[t] ?? [] {
-                let v = raw.trimmingSpaces()
+                let v = raw.trimmed()
                 if v.isEmpty || values.contains(v) { continue }
                 try checkValue(v, type: t, profile: p)
                 values.append(v)
@@ -114,7 +114,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
 
         // CIDs
         func normalized(_ raw: [String]) throws -> (cids: [String], duplicates: Int) {
-            let nonEmpty = raw.filter { !$0.trimmingSpaces().isEmpty }
+            let nonEmpty = raw.filter { !$0.trimmed().isEmpty }
             if nonEmpty.isEmpty { return ([], 0) }
             do { return try CIDList.normalize(nonEmpty) } catch let e as CIDList.Invalid { throw Invalid(message: e.description) }
         }
@@ -129,10 +129,10 @@ public struct TraceRequest: Codable, Sendable, Equatable {
                 guard let fromText = input.from, let toText = input.to else {
                     throw Invalid(message: "date mode needs both --from and --to (YYYY-MM-DD)")
                 }
-                guard let from = DateText.parseDay(fromText.trimmingSpaces()) else {
+                guard let from = DateText.parseDay(fromText.trimmed()) else {
                     throw Invalid(message: "--from \"\(fromText)\" is not a date (YYYY-MM-DD)")
                 }
-                guard let to = DateText.parseDay(toText.trimmingSpaces()) else {
+                guard let to = DateText.parseDay(toText.trimmed()) else {
                     throw Invalid(message: "--to \"\(toText)\" is not a date (YYYY-MM-DD)")
                 }
                 if from > to { throw Invalid(message: "--from \(fromText) is after --to \(toText)") }
@@ -156,7 +156,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         }
         var chosen: [String] = []
         for d in input.domains ?? defaults {
-            let name = d.trimmingSpaces()
+            let name = d.trimmed()
             guard SpoolDomain.named(name) != nil else {
                 throw Invalid(message: "unknown domain \"\(name)\"; valid: \(SpoolDomain.names.joined(separator: ", "))")
             }
@@ -238,7 +238,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
 
     static func checkStations(_ raw: [String]) throws -> [String] {
         var out: [String] = []
-        for s in raw.map({ $0.trimmingSpaces() }) where !s.isEmpty {
+        for s in raw.map({ $0.trimmed() }) where !s.isEmpty {
             guard StationGroup.named(s) != nil else {
                 throw Invalid(message: "unknown station \"\(s)\"; valid: \(StationGroup.all.map(\.key).joined(separator: ", "))")
             }
@@ -254,13 +254,4 @@ public struct CIDLimitExceeded: Error, CustomStringConvertible, Sendable {
     public let cidCount: Int
     public let limit: Int
     public var description: String { "container_ids count (\(cidCount)) exceeds limit (\(limit))" }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }

@@ -78,9 +78,4 @@ final class BlockHandoff: @unchecked Sendable {
         condition.unlock()
     }
 
-    var isClosed: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return closed
-    }
 }

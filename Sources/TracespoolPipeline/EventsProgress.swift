@@ -1,3 +1,5 @@
+import Foundation
+
 /// Progress of the events stage, reported after every committed batch.
 public struct EventsProgress: Sendable {
     public let domain: String
@@ -27,7 +29,7 @@ public struct DomainOutcome: Sendable, Equatable {
 
 /// Set from another thread (signal handler, API cancel) to stop between batches.
 public final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLockShim()
+    private let lock = NSLock()
     private var cancelled = false
     public init() {}
     public func cancel() { lock.withLock { cancelled = true } }
@@ -39,5 +41,3 @@ public struct CancelledError: Error, CustomStringConvertible, Sendable {
     public var description: String { "the job was cancelled" }
 }
 
-import Foundation
-typealias NSLockShim = NSLock

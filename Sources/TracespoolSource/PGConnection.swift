@@ -169,7 +169,8 @@ func withTextParams<R>(_ params: [String?], _ body: (Int, UnsafePointer<UnsafePo
 }
 
 extension String {
-    func trimmed() -> String {
+    /// The string without leading and trailing whitespace.
+    public func trimmed() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

@@ -29,7 +29,6 @@ public final class RowBlock: @unchecked Sendable {
     }
 
     public var isFull: Bool { count == capacity }
-    public var byteCount: Int { used }
 
     public func clear() {
         count = 0

@@ -13,6 +13,17 @@ public enum LineageQueries {
     /// the whole container table for every seed batch; index nested loops over a few thousand
     /// nodes are what these queries need (measured 580 → 197 ms per 1000-seed batch on a
     /// 120 000-container warehouse, identical rows; on 5 M containers the gap grows).
+    /// The 'N' rows (every node with its snapshot) and 'E' rows of a query's `nodes` and `edges`.
+    static let nodeAndEdgeRows = """
+        SELECT 'N' AS "KIND", n.seed AS "CONTAINERID", n.cid AS "NODE_ID", NULL AS "FROM_ID", NULL AS "TO_ID",
+               NULL AS "EDGE_TYPE", c.containername AS "NAME", c.mfgordername AS "MFGORDERNAME",
+               c.firstname AS "WAFER_LOT", c.objecttype AS "OBJECTTYPE"
+        FROM nodes n
+        LEFT JOIN dwh.dw_mes_container c ON c.containerid = n.cid::bpchar
+        UNION ALL
+        SELECT 'E', seed, NULL, from_id, to_id, edge_type, NULL, NULL, NULL, NULL FROM edges
+        """
+
     public static let sessionSettings = ["SET LOCAL enable_hashjoin = off"]
 
     /// Backward (`query_tool_reverse`, MSD backward): the seed's split chain; merge sources (one
@@ -80,13 +91,7 @@ public enum LineageQueries {
           SELECT seed, cid FROM base_nodes
           UNION SELECT seed, from_id FROM semantic
         )
-        SELECT 'N' AS "KIND", n.seed AS "CONTAINERID", n.cid AS "NODE_ID", NULL AS "FROM_ID", NULL AS "TO_ID",
-               NULL AS "EDGE_TYPE", c.containername AS "NAME", c.mfgordername AS "MFGORDERNAME",
-               c.firstname AS "WAFER_LOT", c.objecttype AS "OBJECTTYPE"
-        FROM nodes n
-        LEFT JOIN dwh.dw_mes_container c ON c.containerid = n.cid::bpchar
-        UNION ALL
-        SELECT 'E', seed, NULL, from_id, to_id, edge_type, NULL, NULL, NULL, NULL FROM edges
+        \(nodeAndEdgeRows)
         """
 
     /// Forward (`query_tool`, MSD forward): climb to the root of the seed's split tree (≤ 20),
@@ -166,13 +171,7 @@ public enum LineageQueries {
           SELECT seed, cid FROM graph
           UNION SELECT seed, from_id FROM wafer
         )
-        SELECT 'N' AS "KIND", n.seed AS "CONTAINERID", n.cid AS "NODE_ID", NULL AS "FROM_ID", NULL AS "TO_ID",
-               NULL AS "EDGE_TYPE", c.containername AS "NAME", c.mfgordername AS "MFGORDERNAME",
-               c.firstname AS "WAFER_LOT", c.objecttype AS "OBJECTTYPE"
-        FROM nodes n
-        LEFT JOIN dwh.dw_mes_container c ON c.containerid = n.cid::bpchar
-        UNION ALL
-        SELECT 'E', seed, NULL, from_id, to_id, edge_type, NULL, NULL, NULL, NULL FROM edges
+        \(nodeAndEdgeRows)
         UNION ALL
         SELECT 'D', seed, cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM descendants
         UNION ALL
