@@ -33,12 +33,6 @@ enum WarehouseCheck {
         if !missing.isEmpty {
             throw SourceError(.missingTable, "the source has no table " + missing.map { "dwh.\($0)" }.joined(separator: ", "))
         }
-        if domains.contains("jobs") {
-            let f = try c.query("SELECT to_regprocedure('dwh.split_ids(text)') IS NULL")
-            if f.string(0, 0) == "t" {
-                throw SourceError(.missingTable, "the source has no function dwh.split_ids(text) (see scripts/warehouse/schema.sql)")
-            }
-        }
     }
 
     /// How many of the trace's CIDs are not in `dw_mes_container` (they simply yield no rows).

@@ -54,6 +54,15 @@ public struct BatchPlan: Sendable {
         }
     }
 
+    /// The same batches with one more parameter per batch: the array of `query`'s values for the
+    /// batch's key range (`?1`, `?2` = its first and last key), read from the spool on the fetch thread.
+    public func adding(membersOf query: String, spoolPath: String) -> BatchPlan {
+        let base = parameters
+        return BatchPlan(items: items) { index, item, members in
+            try base(index, item, members) + [try members.arrayLiteral(path: spoolPath, query: query, item: item)]
+        }
+    }
+
     /// Batches over values held by the caller (user input: at most what the user typed).
     public static func values(_ values: [String], size: Int, extra: [String?]) -> BatchPlan {
         let chunks = stride(from: 0, to: values.count, by: max(1, size)).map { Array(values[$0..<min($0 + size, values.count)]) }
@@ -83,21 +92,26 @@ public struct BatchPlan: Sendable {
     }
 }
 
-/// The fetch thread's own read-only connection to the spool, for batch members.
+/// The fetch thread's own read-only connection to the spool, for batch members. Not Sendable:
+/// each fetch thread makes its own.
 public final class BatchMembers {
     public init() {}
     private var database: SQLiteDatabase?
-    private var statement: SQLiteStatement?
+    /// One prepared statement per member query (a plan may read several, e.g. CIDs and job ctids).
+    private var statements: [String: SQLiteStatement] = [:]
 
     func arrayLiteral(path: String, query: String, item: BatchPlan.Item) throws -> String {
-        if statement == nil {
+        if database == nil {
             let db = try SQLiteDatabase(path: path, mode: .readOnly)
             // It reads one key range at a time, in order: a small page cache is enough.
             try db.execute("PRAGMA cache_size = -256")
             database = db
-            statement = try db.prepare(query)
         }
-        let s = statement!
+        let s: SQLiteStatement
+        if let cached = statements[query] { s = cached } else {
+            s = try database!.prepare(query)
+            statements[query] = s
+        }
         s.reset()
         s.bind(1, item.first)
         s.bind(2, item.last)

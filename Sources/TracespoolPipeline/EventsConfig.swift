@@ -11,6 +11,17 @@ public struct EventsConfig: Sendable {
     /// Retries of a batch after a lost connection, with exponential backoff from `backoffMs`.
     public var connectionRetries = 3
     public var backoffMs = 500
+    /// How the `jobs` domain finds a batch's jobs (`TRACESPOOL_JOBS_MATCH`).
+    public var jobsMatch = JobsMatch.auto
+
+    public enum JobsMatch: String, Sendable, CaseIterable {
+        /// `index` when the warehouse has the recommended GIN index, else `scan`.
+        case auto
+        /// Per CID batch through the GIN index on `containerids` tokens.
+        case index
+        /// One scan of `dw_mes_job` per trace, then the matching jobs by ctid (no index needed).
+        case scan
+    }
 
     public init() {}
 
@@ -28,6 +39,12 @@ public struct EventsConfig: Sendable {
         if let v = try read("DB_SLOW_FETCHMANY_SIZE", 1...1_000_000) { c.fetchRows = v }
         if let v = try read("TRACESPOOL_STATEMENT_TIMEOUT_MS", 0...86_400_000) { c.statementTimeoutMs = v }
         if let v = try read("TRACESPOOL_FETCH_CONNECTIONS", 1...16) { c.fetchConnections = v }
+        if let raw = env["TRACESPOOL_JOBS_MATCH"] {
+            guard let m = JobsMatch(rawValue: raw) else {
+                throw ConfigError(message: "TRACESPOOL_JOBS_MATCH=\(raw) is not one of " + JobsMatch.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            c.jobsMatch = m
+        }
         return c
     }
 }

@@ -11,6 +11,7 @@ public final class EventsStage {
     let config: EventsConfig
     let logger: Logger
     let snapshotTime: String
+    let snapshot: SourceSnapshot
     let progress: (EventsProgress) -> Void
 
     public init(snapshot: SourceSnapshot, spool: Spool, config: EventsConfig, logger: Logger,
@@ -21,6 +22,7 @@ public final class EventsStage {
         self.config = config
         self.logger = logger
         snapshotTime = snapshot.takenAt
+        self.snapshot = snapshot
         self.progress = progress
     }
 
@@ -30,12 +32,25 @@ public final class EventsStage {
         var totalRows = 0
         var outcomes: [DomainOutcome] = []
         for (index, domain) in domains.enumerated() {
-            guard let select = DomainQueries.select(for: domain.name) else {
+            guard var select = DomainQueries.select(for: domain.name) else {
                 throw SourceError(.queryFailed, "no warehouse query for domain \(domain.name)")
             }
             let started = Date()
             let before = totalRows
-            let outcome = try copy.run(into: domain, select: select, plan: plan) { done, total, failed, rows in
+            var domainPlan = plan
+            if domain.name == "jobs", try jobsByScan() {
+                // No GIN index on the job id tokens: one scan of dw_mes_job for the trace, then
+                // each batch's jobs by ctid (JobsQueries).
+                let scan = try copy.run(into: .jobTokens, select: JobsQueries.tokens,
+                                        plan: BatchPlan.values(["dw_mes_job"], size: 1, extra: []))
+                if scan.status != "complete" {
+                    throw SourceError(.queryFailed, "jobs: the scan of dw_mes_job failed: \(scan.failed.first?.error ?? "")")
+                }
+                try spool.database.transaction { try spool.database.execute(JobsQueries.keepTraceTokens) }
+                select = JobsQueries.byTid
+                domainPlan = plan.adding(membersOf: JobsQueries.tidsOfRange, spoolPath: spool.path)
+            }
+            let outcome = try copy.run(into: domain, select: select, plan: domainPlan) { done, total, failed, rows in
                 totalRows = before + rows
                 progress(EventsProgress(domain: domain.name, domainIndex: index, domainCount: domains.count,
                                         batchesDone: done, batchesTotal: total, failedBatches: failed,
@@ -50,5 +65,14 @@ public final class EventsStage {
             logger.info("domain done", metadata: ["domain": "\(domain.name)", "rows": "\(outcome.rows)", "status": "\(outcome.status)"])
         }
         return outcomes
+    }
+
+    /// Whether the `jobs` domain takes the scan path (`EventsConfig.jobsMatch`).
+    func jobsByScan() throws -> Bool {
+        switch config.jobsMatch {
+        case .index: return false
+        case .scan: return true
+        case .auto: return try !WarehouseIndexes.present(WarehouseIndexes.jobsTokenIndex, on: snapshot.connection)
+        }
     }
 }

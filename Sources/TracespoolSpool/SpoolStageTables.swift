@@ -25,6 +25,10 @@ extension SpoolDomain {
         ("CONTAINERID", .text), ("CONTAINERNAME", .text), ("MFGORDERNAME", .text), ("INPUT_VALUE", .text),
     ])
 
+    /// The `jobs` domain without the recommended GIN index: every (id token, job ctid) pair of
+    /// `dw_mes_job`, cut down to the trace's CIDs (JobsQueries in the pipeline module).
+    public static let jobTokens = SpoolDomain("job_tokens", table: "job_tokens", [("CONTAINERID", .text), ("JOB_TID", .text)])
+
     /// MSD date mode, step A: lots seen at the detection station, per date window (may repeat).
     public static let candidates = SpoolDomain("msd_candidates", table: "msd_candidates", [("CONTAINERID", .text)])
 

@@ -66,10 +66,20 @@ pg_stop() {
   as_pg_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# warehouse_load DB LOTS DAYS SEED [BAD_DATA]: (re)creates database DB with a generated warehouse.
+# warehouse_load DB LOTS DAYS SEED [BAD_DATA] [INDEXES]: (re)creates database DB with a generated
+# warehouse. INDEXES = recommended (default: the minimal set plus tracespool's recommended
+# accelerations) or minimal (only what the reference's own warehouse has, and the generator's helper
+# schema dropped afterwards: a warehouse with no object of ours, as a real MES mirror is).
 warehouse_load() {
-  local db=$1 lots=$2 days=$3 seed=$4 bad=${5:-false} w=$TRACESPOOL_ROOT/scripts/warehouse
+  local db=$1 lots=$2 days=$3 seed=$4 bad=${5:-false} indexes=${6:-recommended} w=$TRACESPOOL_ROOT/scripts/warehouse
+  local extra=(-f "$w/indexes-recommended.sql")
+  case $indexes in
+    recommended) ;;
+    minimal) extra=(-c "DROP SCHEMA dwh_gen CASCADE") ;;
+    *) echo "warehouse_load: INDEXES must be recommended or minimal, not '$indexes'" >&2; return 64 ;;
+  esac
   psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\""
   psql -X -q -d "$db" -v ON_ERROR_STOP=1 -f "$w/schema.sql" -f "$w/generate.sql" \
-    -c "SELECT dwh_gen.generate($lots, $days, $seed, $bad)" -f "$w/indexes.sql" -c "ANALYZE" >/dev/null
+    -c "SELECT dwh_gen.generate($lots, $days, $seed, $bad)" -f "$w/indexes-minimal.sql" "${extra[@]}" \
+    -c "ANALYZE" >/dev/null
 }

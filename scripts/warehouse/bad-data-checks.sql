@@ -64,7 +64,7 @@ misc AS MATERIALIZED (
   SELECT (SELECT count(*) FROM c WHERE splitfromid IS NOT NULL
                                    AND NOT EXISTS (SELECT 1 FROM c p WHERE p.containerid = c.splitfromid)) AS dangling,
          (SELECT count(*) FROM dwh.dw_mes_job WHERE containerids LIKE '%, %' AND containerids LIKE '%,') AS sloppy_lists,
-         (SELECT count(*) FROM dwh.dw_mes_job j CROSS JOIN LATERAL unnest(dwh.split_ids(j.containerids)) e(id)
+         (SELECT count(*) FROM dwh.dw_mes_job j CROSS JOIN LATERAL unnest(dwh_gen.split_ids(j.containerids)) e(id)
           WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.containerid = e.id::bpchar)) AS unknown_job_cids
 )
 SELECT check_name, coalesce(ok, false) AS ok, detail

@@ -3,7 +3,7 @@
 --   SELECT dwh_gen.generate(p_lots, p_days, p_seed [, p_bad_data]);   -- refills the ten dwh tables
 --   SELECT dwh_gen.checksum();                                        -- md5 over every dwh row
 --
--- Run after schema.sql and before indexes.sql (scripts/lib/pg.sh: warehouse_load). Idempotent: drops
+-- Run after schema.sql and before indexes-minimal.sql and indexes-recommended.sql (scripts/lib/pg.sh: warehouse_load). Idempotent: drops
 -- and recreates schema dwh_gen. PostgreSQL 14+ (SQL-standard function bodies).
 --
 -- Determinism: every random choice is dwh_gen.rnd(seed, key, stream), a hash of the seed, a stable
@@ -50,6 +50,12 @@
 -- realistic and always present).
 DROP SCHEMA IF EXISTS dwh_gen CASCADE;
 CREATE SCHEMA dwh_gen;
+
+-- The whole CIDs listed in a job's containerids, trimmed. Only the generator's own shape and
+-- bad-data checks use it; tracespool never needs an object of its own in a warehouse.
+CREATE FUNCTION dwh_gen.split_ids(ids text) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN ARRAY(SELECT btrim(x) FROM unnest(string_to_array(ids, ',')) AS x WHERE btrim(x) <> '');
 
 ------------------------------------------------------------------------------------------------
 -- Helpers (IMMUTABLE SQL functions, inlined by the planner, so per-row calls are cheap).

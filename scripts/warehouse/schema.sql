@@ -124,10 +124,3 @@ CREATE TABLE dwh.dw_mes_resource (
   resourcename        varchar(40),
   resourcefamilyname  varchar(30)
 );
-
--- The whole CIDs listed in a job's containerids, trimmed: the jobs domain matches these exactly
--- (never substrings), and the GIN index below makes "jobs touching any CID of a batch" an index
--- lookup instead of a scan of every job.
-CREATE FUNCTION dwh.split_ids(ids text) RETURNS text[]
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN ARRAY(SELECT btrim(x) FROM unnest(string_to_array(ids, ',')) AS x WHERE btrim(x) <> '');

@@ -227,7 +227,7 @@ hold AS MATERIALIZED (
 ),
 jobids AS (
   SELECT j.jobid, e.id, e.ord
-  FROM dwh.dw_mes_job j CROSS JOIN LATERAL unnest(dwh.split_ids(j.containerids)) WITH ORDINALITY e(id, ord)
+  FROM dwh.dw_mes_job j CROSS JOIN LATERAL unnest(dwh_gen.split_ids(j.containerids)) WITH ORDINALITY e(id, ord)
 ),
 job AS MATERIALIZED (
   SELECT (SELECT count(*) FROM dwh.dw_mes_job) AS jobs,
@@ -235,7 +235,7 @@ job AS MATERIALIZED (
          (SELECT max(n) FROM (SELECT count(*) AS n FROM jobids GROUP BY jobid) x) AS max_ids,
          (SELECT count(*) FROM jobids WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.containerid = jobids.id::bpchar)) AS unknown_cids,
          (SELECT count(*) FROM dwh.dw_mes_job
-          WHERE cardinality(dwh.split_ids(containerids)) <> cardinality(dwh.split_ids(containernames))) AS names_mismatch,
+          WHERE cardinality(dwh_gen.split_ids(containerids)) <> cardinality(dwh_gen.split_ids(containernames))) AS names_mismatch,
          (SELECT count(*) FROM dwh.dw_mes_job j
           WHERE NOT EXISTS (SELECT 1 FROM dwh.dw_mes_resource r WHERE r.resourceid = j.resourceid
                             AND r.resourcename = j.resourcename)) AS bad_resource

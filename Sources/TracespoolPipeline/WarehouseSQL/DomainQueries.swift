@@ -143,28 +143,16 @@ public enum DomainQueries {
             WHERE h.containerid = ANY ($1::bpchar[])
             ORDER BY btrim(h.containerid) COLLATE "C", h.holdtxndate DESC NULLS LAST, h.ctid
             """,
-        // Whole-CID match on the split, trimmed id list (GIN-indexed), never a substring LIKE:
-        // one output row per (job, matching CID of the batch).
+        // Whole-CID match on the job's id tokens, never a substring LIKE: one output row per
+        // (job, matching CID of the batch). This form uses the recommended GIN index on the token
+        // expression; JobsQueries has the form for warehouses without it.
         "jobs": """
-            SELECT btrim(j.jobid)        AS "JOBID",
-                   btrim(j.resourceid)   AS "RESOURCEID",
-                   j.resourcename        AS "RESOURCENAME",
-                   j.jobstatus           AS "JOBSTATUS",
-                   j.jobmodelname        AS "JOBMODELNAME",
-                   j.jobordername        AS "JOBORDERNAME",
-                   j.createdate          AS "CREATEDATE",
-                   j.completedate        AS "COMPLETEDATE",
-                   j.causecodename       AS "CAUSECODENAME",
-                   j.repaircodename      AS "REPAIRCODENAME",
-                   j.symptomcodename     AS "SYMPTOMCODENAME",
-                   j.containerids        AS "CONTAINERIDS",
-                   j.containernames      AS "CONTAINERNAMES",
-                   m.cid                 AS "CONTAINERID"
+            SELECT \(JobsQueries.columns)
             FROM dwh.dw_mes_job j
-            CROSS JOIN LATERAL (SELECT DISTINCT x FROM unnest(dwh.split_ids(j.containerids)) AS x) AS m(cid)
-            WHERE dwh.split_ids(j.containerids) && $1::bpchar[]::text[]
+            CROSS JOIN LATERAL (SELECT DISTINCT x FROM unnest(\(WarehouseIndexes.jobTokens)) AS x) AS m(cid)
+            WHERE \(WarehouseIndexes.jobTokens) && $1::bpchar[]::text[]
               AND m.cid = ANY ($1::bpchar[]::text[])
-            ORDER BY m.cid COLLATE "C", j.createdate DESC NULLS LAST, j.jobid, j.ctid
+            ORDER BY \(JobsQueries.order)
             """,
         // Latest track-in per (CID, workcenter, equipment); among a partial session's rows the
         // session's original load (largest TRACKINQTY) is kept.

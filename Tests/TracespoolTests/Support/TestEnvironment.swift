@@ -52,7 +52,8 @@ final class ScratchDatabase {
         if schema {
             let c = try connect()
             try c.execute(try TestEnvironment.sql("schema.sql"))
-            try c.execute(try TestEnvironment.sql("indexes.sql"))
+            try c.execute(try TestEnvironment.sql("indexes-minimal.sql"))
+            try c.execute(try TestEnvironment.sql("indexes-recommended.sql"))
         }
     }
 
