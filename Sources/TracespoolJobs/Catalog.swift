@@ -13,6 +13,7 @@ public final class Catalog: @unchecked Sendable {
           profile        TEXT NOT NULL,
           request        TEXT NOT NULL,
           state          TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+          quality        TEXT CHECK (quality IN ('complete', 'partial', 'failed')),
           stage          TEXT,
           pct            REAL,
           progress       TEXT,
@@ -38,12 +39,19 @@ public final class Catalog: @unchecked Sendable {
         // A handful of rows per job: a small page cache keeps the job's memory for the spool.
         try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256;")
         try database.execute(Catalog.schema)
+        // Catalogs written before the quality column: add it (a succeeded job of theirs predates
+        // per-stage quality and reads as unknown, NULL).
+        let columns = try database.prepare("SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'quality'")
+        let hasQuality = try columns.step() && columns.int(0) == 1
+        columns.reset()
+        if !hasQuality { try database.execute("ALTER TABLE jobs ADD COLUMN quality TEXT") }
     }
 
     public struct Job: Sendable {
         public let id: String
         public let profile: String
         public let state: String
+        public let quality: String?
         public let spoolFile: String?
         public let errorCode: String?
         public let errorMessage: String?
@@ -68,16 +76,18 @@ public final class Catalog: @unchecked Sendable {
         try s.step()
     }
 
-    public func finish(id: String, state: String, cidCount: Int?, rows: Int?, warnings: String?,
+    /// `quality` is the job's (`complete` / `partial`) when it succeeded: a partial job is never
+    /// recorded as a plain success.
+    public func finish(id: String, state: String, quality: String?, cidCount: Int?, rows: Int?, warnings: String?,
                        errorCode: String?, errorMessage: String?, spoolFile: String?, bytes: Int?) throws {
         let s = try database.prepare("""
             UPDATE jobs SET state = ?2, cid_count = ?3, rows = ?4, warnings = ?5, error_code = ?6, error_message = ?7,
                             spool_file = ?8, bytes = ?9, finished_at = ?10, heartbeat_at = ?10,
-                            pct = CASE WHEN ?2 = 'succeeded' THEN 100 ELSE pct END
+                            pct = CASE WHEN ?2 = 'succeeded' THEN 100 ELSE pct END, quality = ?11
             WHERE id = ?1
             """)
         try s.bind([id, state, cidCount.map { String($0) }, rows.map { String($0) }, warnings, errorCode, errorMessage,
-                    spoolFile, bytes.map { String($0) }, Timestamps.iso(Date())])
+                    spoolFile, bytes.map { String($0) }, Timestamps.iso(Date()), quality])
         try s.step()
     }
 
@@ -88,10 +98,10 @@ public final class Catalog: @unchecked Sendable {
     }
 
     public func job(_ id: String) throws -> Job? {
-        let s = try database.prepare("SELECT id, profile, state, spool_file, error_code, error_message FROM jobs WHERE id = ?1")
+        let s = try database.prepare("SELECT id, profile, state, spool_file, error_code, error_message, quality FROM jobs WHERE id = ?1")
         s.bind(1, id)
         guard try s.step() else { return nil }
-        return Job(id: s.text(0) ?? "", profile: s.text(1) ?? "", state: s.text(2) ?? "",
+        return Job(id: s.text(0) ?? "", profile: s.text(1) ?? "", state: s.text(2) ?? "", quality: s.text(6),
                    spoolFile: s.text(3), errorCode: s.text(4), errorMessage: s.text(5))
     }
 }

@@ -1,4 +1,5 @@
 import TracespoolPipeline
+import TracespoolSpool
 
 /// What `run` reports: `--json` prints it, tests read it.
 public struct JobResult: Sendable {
@@ -18,11 +19,15 @@ public struct JobResult: Sendable {
     public let detectionLots: Int?
     public let warnings: [String]
     public let domains: [DomainOutcome]
+    /// Every stage's quality from the spool's ledger (seeds, detection, lineage, each domain, resources).
+    public let stages: [SpoolStageQuality]
     public let stageSeconds: [(String, Double)]
     public let elapsedSeconds: Double
 
-    /// `partial` when any domain lost batches, else `complete`.
-    public var quality: String { domains.contains { $0.status != "complete" } ? "partial" : "complete" }
+    /// The worst over all stages: `partial` when any stage or domain lost batches, else `complete`.
+    public var quality: StageQuality {
+        StageQuality.job(stages.map(\.quality) + domains.map { StageQuality(rawValue: $0.status) ?? .partial })
+    }
 }
 
 /// A job that stopped with an error, with the stable code and the job id (if one was made).

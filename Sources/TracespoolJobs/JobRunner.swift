@@ -81,7 +81,7 @@ public final class JobRunner {
             let result = try execute(request, jobId: jobId, spoolPath: spoolPath, snapshot: snapshot!,
                                      catalog: catalog, requestJSON: requestJSON, started: started, logger: log)
             snapshot?.close()
-            try catalog.finish(id: jobId, state: "succeeded", cidCount: result.cidCount,
+            try catalog.finish(id: jobId, state: "succeeded", quality: result.quality.rawValue, cidCount: result.cidCount,
                                rows: result.domains.reduce(0) { $0 + $1.rows },
                                warnings: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "; "),
                                errorCode: nil, errorMessage: nil, spoolFile: spoolPath, bytes: result.spoolBytes)
@@ -97,7 +97,7 @@ public final class JobRunner {
             }
             let state = error is CancelledError ? "cancelled" : "failed"
             // On a full disk this may fail too; the error we report is the job's, not this one.
-            try? catalog.finish(id: jobId, state: state, cidCount: nil, rows: nil, warnings: nil,
+            try? catalog.finish(id: jobId, state: state, quality: nil, cidCount: nil, rows: nil, warnings: nil,
                                 errorCode: code, errorMessage: message, spoolFile: nil, bytes: nil)
             log.error("job failed", metadata: ["code": "\(code)", "error": "\(message)"])
             throw JobFailure(jobId: jobId, code: code, message: message, underlying: error)
@@ -222,17 +222,19 @@ public final class JobRunner {
         let outcomes = try timed("events") { try events.run(domains: domains) }
 
         if request.profile == .midSectionDefect {
-            try timed("resources") { try detection.resources() }
+            _ = try timed("resources") { try detection.resources() }
             if let hook = afterMSDEvents { try timed("aggregate") { try hook(spool) } }
         }
         let elapsed = Date().timeIntervalSince(started)
         try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
         try spool.setMeta("finished_at", Timestamps.iso(Date()))
+        let stages = try spool.stageQualities()
+        try spool.setMeta("quality", StageQuality.job(stages.map(\.quality)).rawValue)
         try spool.checkpoint()
         return JobResult(spoolBytes: spool.fileBytes,
             jobId: jobId, spoolPath: spoolPath, state: "succeeded", profile: request.profile.rawValue, cidCount: cidCount,
             unknownCIDs: unknown, duplicateCIDs: duplicates, seedCount: seedCount, notFound: notFound,
             nodeCount: lineage?.nodes, edgeCount: lineage?.edges, detectionLots: detectionLots, warnings: warnings,
-            domains: outcomes, stageSeconds: timings, elapsedSeconds: elapsed)
+            domains: outcomes, stages: stages, stageSeconds: timings, elapsedSeconds: elapsed)
     }
 }

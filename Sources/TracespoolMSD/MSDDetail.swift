@@ -104,6 +104,7 @@ public enum MSDDetail {
             ("sort_by", .string(req.sortBy)), ("order", .string(req.order)),
             ("filters", filters),
             ("job_id", .optional(m.jobId)),
+            ("quality", .string((try? MSDQuality.jobQuality(m).0.rawValue) ?? "unknown")),
         ])
     }
 

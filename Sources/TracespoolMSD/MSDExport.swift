@@ -18,7 +18,12 @@ public enum MSDExport {
         let v = try MSDView(m, masks: masks)
         _ = try MSDDetail.prepareRows(v, machineCounts: true)
         let backward = m.direction == .backward
-        var buffer = "\u{FEFF}" + line(backward ? backwardHeader : forwardHeader)
+        var buffer = "\u{FEFF}"
+        if let note = try MSDQuality.incompleteNote(m) {
+            // Visible in Excel's first row; a complete job's CSV keeps the reference's exact shape.
+            buffer += line(["品質 quality: \(note)"])
+        }
+        buffer += line(backward ? backwardHeader : forwardHeader)
         let sql = MSDDetail.select(v, order: MSDDetail.orderBy(m.direction, "defect_rate", "desc"), machineCounts: true, limited: false)
         var n = 0
         try v.db.each(sql) { s in

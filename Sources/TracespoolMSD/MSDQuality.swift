@@ -1,7 +1,7 @@
 import TracespoolSpool
 
 /// Genealogy status and per-domain quality, shared by both directions' summaries.
-enum MSDQuality {
+public enum MSDQuality {
     /// `ready`, or `error` when the lineage stage recorded a failure (meta `lineage.status`).
     static func genealogyStatus(_ m: MSDSpool) throws -> String {
         let s = try m.spool.meta("lineage.status")?.lowercased()
@@ -30,6 +30,32 @@ enum MSDQuality {
         return .object(fields)
     }
 
+    /// The job's quality over every stage, from the spool's ledger (the same rule `run` applies).
+    static func jobQuality(_ m: MSDSpool) throws -> (StageQuality, [SpoolStageQuality]) {
+        let stages = try m.spool.stageQualities()
+        return (StageQuality.job(stages.map(\.quality)), stages)
+    }
+
+    /// `stage_quality`: per stage its status, batch count and failed CID ranges.
+    static func stageQualityJSON(_ stages: [SpoolStageQuality]) -> JSON {
+        .object(stages.map { st in
+            (st.stage, .object([
+                ("status", .string(st.quality.rawValue)), ("batches", .int(st.batches)),
+                ("failed_ranges", .array(st.failedRanges.map { r in
+                    .object([("start", .string(r.start)), ("end", .string(r.end)), ("code", .string(r.code))])
+                })),
+            ]))
+        })
+    }
+
+    /// One line for people: `partial — detection: 1 of 3 batch(es) failed; …`, or nil when complete.
+    public static func incompleteNote(_ m: MSDSpool) throws -> String? {
+        let (q, stages) = try jobQuality(m)
+        guard q != .complete else { return nil }
+        return "\(q.rawValue) — " + stages.filter { $0.quality != .complete }
+            .map { "\($0.stage): \($0.failedRanges.count) of \($0.batches) batch(es) failed" }.joined(separator: "; ")
+    }
+
     /// Fields closing every summary: job, stations, detection order, filters, domain quality.
     static func trailer(_ v: MSDView) -> [(String, JSON)] {
         let m = v.m
@@ -41,6 +67,8 @@ enum MSDQuality {
             ("detection_station_order", m.detectionOrder.map { .int($0) } ?? .null),
             ("filters", v.filtersJSON),
             ("domain_quality_meta", (try? domainQuality(m)) ?? .object([])),
-        ]
+        ] + ((try? jobQuality(m)).map { q, stages in
+            [("quality", .string(q.rawValue)), ("stage_quality", stageQualityJSON(stages))]
+        } ?? [("quality", .string("unknown"))])
     }
 }

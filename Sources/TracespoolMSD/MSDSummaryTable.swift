@@ -14,6 +14,14 @@ public enum MSDSummaryTable {
         let range = (o["date_range"] as? [Any] ?? []).map { ($0 as? String) ?? "…" }.joined(separator: " → ")
         out += "MSD \(forward ? "forward" : "backward") · job \(o["job_id"] as? String ?? "-") · station \(stations.isEmpty ? "-" : stations)"
             + (range.isEmpty ? "" : " · \(range)") + "\n"
+        if let q = o["quality"] as? String, q != "complete" {
+            // A summary built on a partial job must say so where people look first.
+            let stages = (o["stage_quality"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.compactMap { k, v -> String? in
+                guard let st = v as? [String: Any], let status = st["status"] as? String, status != "complete" else { return nil }
+                return "\(k) \(status) (\((st["failed_ranges"] as? [Any])?.count ?? 0) of \(format(st["batches"])) batches failed)"
+            }
+            out += "QUALITY: \(q.uppercased())" + (stages.isEmpty ? "" : " — " + stages.joined(separator: ", ")) + "\n"
+        }
         if let f = o["filters"] as? [String: Any] {
             let parts = ["loss_reasons", "pj_types", "packages"].compactMap { k -> String? in
                 let v = f[k] as? [String] ?? []

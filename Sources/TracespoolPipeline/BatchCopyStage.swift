@@ -27,7 +27,18 @@ public final class BatchCopyStage {
         public let rows: Int
         public let batches: Int
         public let failed: [LedgerBatch]
-        public var status: String { failed.isEmpty ? "complete" : (failed.count == batches ? "failed" : "partial") }
+        public var quality: StageQuality { StageQuality(batches: batches, failed: failed.count) }
+        public var status: String { quality.rawValue }
+
+        /// For stages that are all or nothing (seeds, lineage, MSD candidate windows): a failed
+        /// batch fails the job with the warehouse's own code — never "not found", never a smaller
+        /// trace. `stage` names the stage in the message.
+        public func requireComplete(_ stage: String) throws {
+            guard let first = failed.first else { return }
+            let kind = first.errorCode.flatMap(SourceError.Kind.init(rawValue:)) ?? .queryFailed
+            throw SourceError(kind, "\(stage): \(failed.count) of \(batches) batch(es) failed; first "
+                + "(\(first.firstCID) … \(first.lastCID)): \(first.error ?? "no message")")
+        }
     }
 
     /// `progress(batchesDone, batchesTotal, failedBatches, rowsSoFar)` after every batch.
@@ -53,7 +64,8 @@ public final class BatchCopyStage {
             BlockHandoff(blocks: 2, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
         }
         let fetchers = (0..<lanes).map { k in
-            let f = BatchFetcher(snapshot: snapshot, select: select, columnCount: table.columns.count, config: config,
+            let f = BatchFetcher(snapshot: snapshot, select: select, table: table.tableName,
+                                 columns: table.columns.map(\.name), config: config,
                                  handoff: handoffs[k], cancellation: cancellation, logger: logger)
             f.sessionSettings = sessionSettings
             return f

@@ -10,7 +10,11 @@ import TracespoolSpool
 final class BatchFetcher: @unchecked Sendable {
     let snapshot: SourceSnapshot
     let select: String
-    let columnCount: Int
+    /// The spool table the rows go to, for messages.
+    let table: String
+    /// The spool table's column names, in order: the query's result must have exactly these.
+    let columns: [String]
+    var columnCount: Int { columns.count }
     let config: EventsConfig
     let handoff: BlockHandoff
     let cancellation: CancellationFlag
@@ -19,11 +23,12 @@ final class BatchFetcher: @unchecked Sendable {
     var sessionSettings: [String] = []
     private let finished = DispatchSemaphore(value: 0)
 
-    init(snapshot: SourceSnapshot, select: String, columnCount: Int, config: EventsConfig,
+    init(snapshot: SourceSnapshot, select: String, table: String, columns: [String], config: EventsConfig,
          handoff: BlockHandoff, cancellation: CancellationFlag, logger: Logger) {
         self.snapshot = snapshot
+        self.table = table
         self.select = select
-        self.columnCount = columnCount
+        self.columns = columns
         self.config = config
         self.handoff = handoff
         self.cancellation = cancellation
@@ -39,6 +44,7 @@ final class BatchFetcher: @unchecked Sendable {
         defer { connection?.close() }
         let row = CopyTextRow(columnCount: columnCount)
         let members = BatchMembers()
+        var contractChecked = false
         for item in work {
             if cancellation.isCancelled { handoff.send(.fatal(CancelledError())); return }
             var attempt = 0
@@ -52,6 +58,10 @@ final class BatchFetcher: @unchecked Sendable {
                         connection = c
                     }
                     let literals = try parameters(item.batch, item.item, members)
+                    if !contractChecked {
+                        try checkColumns(literals.count, on: connection!)
+                        contractChecked = true
+                    }
                     let rows = try fetch(item.batch, literals, on: connection!, row: row)
                     handoff.send(.batchDone(batch: item.batch, rows: rows, attempts: attempt,
                                             seconds: Date().timeIntervalSince(started)))
@@ -74,7 +84,7 @@ final class BatchFetcher: @unchecked Sendable {
                             "lost the source connection \(attempt) times on batch \(item.batch): \(e.message)")))
                         return
                     }
-                    if e.kind == .missingTable || e.kind == .authenticationFailed || e.kind == .invalidSource {
+                    if e.stopsTheJob {
                         handoff.send(.fatal(e))
                         return
                     }
@@ -92,6 +102,18 @@ final class BatchFetcher: @unchecked Sendable {
             }
         }
         handoff.send(.finished)
+    }
+
+    /// The column contract, checked before the first batch: the statement's result columns (as the
+    /// server describes it, nothing executed) must be the spool table's, by name and in order —
+    /// rows are written by position, so a drifted query would put values under the wrong names.
+    private func checkColumns(_ parameterCount: Int, on connection: PGConnection) throws {
+        let probe = try CopyStatement.substitute(select, Array(repeating: "NULL", count: parameterCount))
+        let got = try connection.resultColumns(probe)
+        if got != columns {
+            throw SourceError(.contractMismatch, "the query for spool table \(table) returns columns "
+                + "[\(got.joined(separator: ", "))], expected [\(columns.joined(separator: ", "))]")
+        }
     }
 
     /// Streams one batch; returns its row count. Full blocks go to the writer as they fill.

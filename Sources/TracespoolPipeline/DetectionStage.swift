@@ -20,10 +20,8 @@ public struct DetectionStage {
     public func candidates(stations: [String], from: Date, to: Date) throws -> Int {
         let plan = BatchPlan.dateWindows(from: from, to: to, days: windowDays, extra: [PGArrayLiteral.text(stations)])
         let outcome = try copy.run(into: .candidates, select: DomainQueries.expandStationGroups(DetectionQueries.candidates), plan: plan)
-        if outcome.status != "complete" {
-            throw SourceError(.queryFailed, "\(outcome.failed.count) detection window(s) failed: "
-                + outcome.failed.map { "\($0.firstCID)…\($0.lastCID) \($0.errorCode ?? "")" }.joined(separator: ", "))
-        }
+        // The windows are the MSD job's seeds: a lost window would be a quietly smaller population.
+        try outcome.requireComplete("detection windows")
         try spool.database.transaction { try spool.database.execute(SpoolLineageSQL.seedsFromCandidates) }
         return try spool.database.scalarInt("SELECT count(*) FROM seeds") ?? 0
     }
@@ -44,12 +42,15 @@ public struct DetectionStage {
         return outcome
     }
 
-    /// Equipment families for the ids the trace saw (attribution's RESOURCEFAMILYNAME).
-    public func resources() throws {
+    /// Equipment families for the ids the trace saw (attribution's RESOURCEFAMILYNAME). A failed
+    /// batch leaves those families unknown: the job is `partial` under `resources`.
+    @discardableResult
+    public func resources() throws -> BatchCopyStage.Outcome {
         try spool.database.transaction { try spool.database.execute(SpoolLineageSQL.resourceIds) }
         let plan = try BatchPlan.keys(spool: spool, table: "msd_resource_ids", column: "RESOURCEID",
                                       size: config.cidBatchSize, extra: [])
-        _ = try copy.run(into: .resources, select: DetectionQueries.resources, plan: plan)
+        let outcome = try copy.run(into: .resources, select: DetectionQueries.resources, plan: plan)
         try spool.indexByCID(.resources)
+        return outcome
     }
 }

@@ -43,8 +43,15 @@ public final class EventsStage {
                 // each batch's jobs by ctid (JobsQueries).
                 let scan = try copy.run(into: .jobTokens, select: JobsQueries.tokens,
                                         plan: BatchPlan.values(["dw_mes_job"], size: 1, extra: []))
-                if scan.status != "complete" {
-                    throw SourceError(.queryFailed, "jobs: the scan of dw_mes_job failed: \(scan.failed.first?.error ?? "")")
+                if let f = scan.failed.first {
+                    // Without the scan no batch can be matched: the domain failed as a whole (the
+                    // ledger keeps the scan's error under `job_tokens`); the other domains go on.
+                    try spool.finishDomain(domain, status: StageQuality.failed.rawValue)
+                    outcomes.append(DomainOutcome(domain: domain.name, rows: 0, status: StageQuality.failed.rawValue,
+                        failedRanges: [.init(start: plan.items.first?.first ?? "", end: plan.items.last?.last ?? "",
+                                             code: f.errorCode ?? SourceError.Kind.queryFailed.rawValue)]))
+                    logger.warning("jobs: the scan of dw_mes_job failed", metadata: ["error": "\(f.error ?? "")"])
+                    continue
                 }
                 try spool.database.transaction { try spool.database.execute(JobsQueries.keepTraceTokens) }
                 select = JobsQueries.byTid

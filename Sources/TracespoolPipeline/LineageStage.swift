@@ -27,10 +27,7 @@ public struct LineageStage {
         let outcome = try copy.run(into: .lineageRaw, select: forward ? LineageQueries.forward : LineageQueries.backward,
                                    plan: plan, sessionSettings: LineageQueries.sessionSettings)
         // A seed without its genealogy would silently shrink the trace: lineage is all or nothing.
-        if outcome.status != "complete" {
-            throw SourceError(.queryFailed, "lineage failed for \(outcome.failed.count) seed batch(es): "
-                + (outcome.failed.first?.error ?? ""))
-        }
+        try outcome.requireComplete("lineage")
         let db = spool.database
         try db.transaction {
             try db.execute(SpoolLineageSQL.fold)

@@ -44,7 +44,9 @@ public struct SeedStage {
                 extra = [PGArrayLiteral.text(stations)]
             }
             let plan = SeedStage.plan(remaining, size: config.cidBatchSize, extra: extra)
-            _ = try copy.run(into: .seedMatches, select: select, plan: plan, ledgerName: "seed_matches.\(name)")
+            // A failed batch would turn its values into "not found": the job fails instead.
+            try copy.run(into: .seedMatches, select: select, plan: plan, ledgerName: "seed_matches.\(name)")
+                .requireComplete("seeds (\(name))")
             remaining = try notFound(remaining)
         }
         try spool.database.transaction { try spool.database.execute(SpoolLineageSQL.seedsFromMatches) }

@@ -119,6 +119,18 @@ public final class PGConnection: @unchecked Sendable {
         if isBroken { throw SourceError(.connectionLost, "connection lost during COPY") }
     }
 
+    /// The result column names of `sql` (no parameters), from the server's description of the
+    /// prepared statement: nothing is executed.
+    public func resultColumns(_ sql: String) throws -> [String] {
+        let prepared = PQprepare(conn, "", sql, 0, nil)
+        do { try check(prepared, expect: [PGRES_COMMAND_OK]) } catch { PQclear(prepared); throw error }
+        PQclear(prepared)
+        let res = PQdescribePrepared(conn, "")
+        do { try check(res, expect: [PGRES_COMMAND_OK]) } catch { PQclear(res); throw error }
+        defer { PQclear(res) }
+        return (0..<PQnfields(res)).map { String(cString: PQfname(res, $0)) }
+    }
+
     /// Escapes a value as a SQL string literal (quotes included) with libpq's own rules — used only
     /// where the protocol takes no parameters (`COPY (query) TO STDOUT`).
     public func escapeLiteral(_ value: String) throws -> String {
@@ -148,6 +160,7 @@ public final class PGConnection: @unchecked Sendable {
         if isBroken { return SourceError(.connectionLost, "connection lost: \(message)", sqlState: state) }
         switch state {
         case "57014": return SourceError(.timeout, "statement timeout: \(message)", sqlState: state)
+        case "42501": return SourceError(.permissionDenied, "the source role may not read: \(message)", sqlState: state)
         case "42P01", "3F000", "42703", "42883":
             return SourceError(.missingTable, "warehouse schema is incomplete: \(message)", sqlState: state)
         case let s? where (s.hasPrefix("08") && s != "08P01") || s == "57P01" || s == "57P02" || s == "57P03":

@@ -18,6 +18,13 @@ public struct SourceError: Error, CustomStringConvertible, Sendable {
         case queryFailed = "SOURCE_QUERY_FAILED"
         /// The warehouse returned something we cannot decode.
         case badData = "SOURCE_BAD_DATA"
+        /// The connecting role may not read a table (SQLSTATE 42501): every batch would fail alike.
+        case permissionDenied = "SOURCE_PERMISSION_DENIED"
+        /// The job's exported snapshot can no longer be imported (the server restarted, or the
+        /// anchor connection died): fetching more would mix warehouse states, so the job stops.
+        case snapshotLost = "SOURCE_SNAPSHOT_LOST"
+        /// A query's result columns differ from the spool table it fills (names or order).
+        case contractMismatch = "SOURCE_CONTRACT_MISMATCH"
     }
 
     public let kind: Kind
@@ -36,4 +43,13 @@ public struct SourceError: Error, CustomStringConvertible, Sendable {
 
     /// Whether retrying the same batch on a fresh connection may succeed.
     public var isRetryable: Bool { kind == .connectionLost || kind == .unavailable }
+
+    /// Errors that would fail every later batch alike: the job stops at the first one instead of
+    /// recording each batch as failed.
+    public var stopsTheJob: Bool {
+        switch kind {
+        case .missingTable, .authenticationFailed, .invalidSource, .permissionDenied, .snapshotLost, .contractMismatch: return true
+        case .unavailable, .timeout, .connectionLost, .queryFailed, .badData: return false
+        }
+    }
 }

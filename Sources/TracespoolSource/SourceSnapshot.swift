@@ -23,7 +23,14 @@ public final class SourceSnapshot: @unchecked Sendable {
         let c = try PGConnection(conninfo: conninfo)
         try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         // The snapshot id comes from the server, never from a client: still quote it properly.
-        try c.execute("SET TRANSACTION SNAPSHOT \(try c.escapeLiteral(snapshotId))")
+        // It lives only as long as the anchor's transaction: after a server restart (or a dead
+        // anchor) it is gone, and a new snapshot would be another warehouse state.
+        do {
+            try c.execute("SET TRANSACTION SNAPSHOT \(try c.escapeLiteral(snapshotId))")
+        } catch let e as SourceError where e.sqlState == "22023" || e.sqlState == "0A000" || e.kind == .queryFailed {
+            throw SourceError(.snapshotLost, "the job's warehouse snapshot \(snapshotId) is gone (\(e.message)); "
+                + "the job stops rather than mix warehouse states", sqlState: e.sqlState)
+        }
         try c.execute("SET LOCAL statement_timeout = \(max(0, statementTimeoutMs))")
         // A batch's sort (by CID, then source order) fits in memory instead of spilling to disk.
         try c.execute("SET LOCAL work_mem = '64MB'")

@@ -49,7 +49,12 @@ enum MSDCLI {
     static func open(_ o: MSDJobOptions) -> MSDSpool {
         attempt {
             let (path, _) = try SpoolLocator.resolve(o.job, spoolDir: o.spool.path)
-            return try MSDReader.open(path: path)
+            let m = try MSDReader.open(path: path)
+            // Every MSD output of a partial job says so (JSON `quality`, --table, CSV); so does stderr.
+            if let note = try MSDQuality.incompleteNote(m) {
+                FileHandle.standardError.write(Data("tracespool: warning: this job's quality is \(note)\n".utf8))
+            }
+            return m
         }
     }
 

@@ -149,12 +149,12 @@ struct RunCommand: ParsableCommand {
         } else {
             print(result.jobId)
             for w in result.warnings { FileHandle.standardError.write(Data("tracespool: warning: \(w)\n".utf8)) }
-            for d in result.domains where d.status != "complete" {
+            for st in result.stages where st.quality != .complete {
                 FileHandle.standardError.write(Data(
-                    "tracespool: domain \(d.domain) is \(d.status): \(d.failedRanges.count) batch(es) failed\n".utf8))
+                    "tracespool: \(st.stage) is \(st.quality.rawValue): \(st.failedRanges.count) of \(st.batches) batch(es) failed\n".utf8))
             }
         }
-        if result.quality == "partial" { throw ExitCode(ExitStatus.partial) }
+        if result.quality != .complete { throw ExitCode(ExitStatus.partial) }
     }
 }
 
@@ -176,8 +176,16 @@ enum JobReport {
                 "failed_ranges": d.failedRanges.map { ["start": $0.start, "end": $0.end, "code": $0.code] },
             ] as [String: Any]
         }
+        var stages: [String: Any] = [:]
+        for st in r.stages {
+            stages[st.stage] = [
+                "status": st.quality.rawValue, "batches": st.batches,
+                "failed_ranges": st.failedRanges.map { ["start": $0.start, "end": $0.end, "code": $0.code] },
+            ] as [String: Any]
+        }
         var o: [String: Any] = [
-            "job_id": r.jobId, "spool_path": r.spoolPath, "state": r.state, "quality": r.quality, "profile": r.profile,
+            "job_id": r.jobId, "spool_path": r.spoolPath, "state": r.state, "quality": r.quality.rawValue, "profile": r.profile,
+            "stage_quality": stages,
             "cid_count": r.cidCount, "unknown_cid_count": r.unknownCIDs, "duplicate_cid_count": r.duplicateCIDs,
             "rows": rows, "domain_quality": quality, "warnings": r.warnings, "not_found": r.notFound,
             "stage_seconds": Dictionary(r.stageSeconds.map { ($0.0, ($0.1 * 1000).rounded() / 1000) }, uniquingKeysWith: { a, _ in a }),
