@@ -88,7 +88,7 @@ public struct SeedStage {
     }
 
     /// Batches of values: `$1` exact values, `$2` LIKE patterns, `$3` their input tokens.
-    static func plan(_ values: [String], size: Int, extra: [String?]) -> BatchPlan {
+    public static func plan(_ values: [String], size: Int, extra: [String?]) -> BatchPlan {
         let chunks = stride(from: 0, to: values.count, by: max(1, size)).map { Array(values[$0..<min($0 + size, values.count)]) }
         let parameters: [[String?]] = chunks.map { chunk in
             let exact = chunk.filter { !$0.contains("*") }

@@ -1,7 +1,7 @@
 /// The quality of every stage of a job, derived from the spool's batch ledger alone — so a reader
 /// (MSD summaries, exports, later the API) reports the same quality the job did, without the
-/// catalog. Ledger names map to stages: `seed_matches.*` → seeds, `msd_candidates` and
-/// `msd_detection` → detection, `lineage_raw` → lineage, `msd_resources` → resources,
+/// catalog. Ledger names map to stages: `seed_matches.*` and `msd_candidates` (MSD date mode's
+/// seeds) → seeds, `msd_detection` → detection, `lineage_raw` → lineage, `msd_resources` → resources,
 /// `job_tokens` → jobs, event tables by their domain name.
 public struct SpoolStageQuality: Sendable, Equatable {
     public struct FailedRange: Sendable, Equatable {
@@ -26,7 +26,8 @@ public struct SpoolStageQuality: Sendable, Equatable {
     public static func stage(ofLedger name: String) -> String {
         if name.hasPrefix("seed_matches") { return "seeds" }
         switch name {
-        case "msd_candidates", "msd_detection": return "detection"
+        case "msd_candidates": return "seeds"
+        case "msd_detection": return "detection"
         case "lineage_raw": return "lineage"
         case "msd_resources": return "resources"
         case "job_tokens": return "jobs"

@@ -28,7 +28,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "File of container ids for --cids, one per line or comma-separated ('-' reads stdin).")
     var cidsFile: String?
 
-    @Option(help: "Seeds given as container ids (then lineage expands them).")
+    // Named explicitly: ArgumentParser would spell the property `--seed-ci-ds`.
+    @Option(name: .customLong("seed-cids"), help: "Seeds given as container ids (then lineage expands them).")
     var seedCIDs: [String] = []
 
     @Option(help: "Seeds: lot ids (CONTAINERNAME).") var lotIds: [String] = []
@@ -149,10 +150,10 @@ struct RunCommand: ParsableCommand {
         } else {
             print(result.jobId)
             for w in result.warnings { FileHandle.standardError.write(Data("tracespool: warning: \(w)\n".utf8)) }
-            for st in result.stages where st.quality != .complete {
-                FileHandle.standardError.write(Data(
-                    "tracespool: \(st.stage) is \(st.quality.rawValue): \(st.failedRanges.count) of \(st.batches) batch(es) failed\n".utf8))
-            }
+        }
+        for st in result.stages where st.quality != .complete {
+            FileHandle.standardError.write(Data(
+                "tracespool: \(st.stage) is \(st.quality.rawValue): \(st.failedRanges.count) of \(st.batches) batch(es) failed\n".utf8))
         }
         if result.quality != .complete { throw ExitCode(ExitStatus.partial) }
     }

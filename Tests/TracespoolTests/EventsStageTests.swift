@@ -31,7 +31,7 @@ struct EventsStageTests {
         let folder = TempFolder()
         let cids = try Self.traceCIDs()
         let result = try Self.runJob(cids: cids, domains: SpoolDomain.names, batch: 97, fetchRows: 50, folder: folder.path)
-        #expect(result.quality == "complete")
+        #expect(result.quality == .complete)
         #expect(result.unknownCIDs == 2)
         let spool = try Spool.open(at: result.spoolPath)
         let snapshotTime = try #require(try spool.meta("snapshot_time"))

@@ -8,20 +8,20 @@ import TracespoolSource
 /// by all of its digits (so `$1` never eats the prefix of `$10`), markers inside the statement's
 /// own quoted strings and `--` comments are left alone, and an inserted literal is copied to the output and never
 /// looked at again — a value containing `$1`, quotes or backslashes stays inside its literal.
-enum CopyStatement {
-    struct UnknownParameter: Error, CustomStringConvertible {
-        let index: Int
-        let count: Int
-        var description: String { "statement uses $\(index) but only \(count) parameter(s) were given" }
+public enum CopyStatement {
+    public struct UnknownParameter: Error, CustomStringConvertible {
+        public let index: Int
+        public let count: Int
+        public var description: String { "statement uses $\(index) but only \(count) parameter(s) were given" }
     }
 
-    static func make(select: String, literals: [String?], on connection: PGConnection) throws -> String {
+    public static func make(select: String, literals: [String?], on connection: PGConnection) throws -> String {
         let escaped = try literals.map { try $0.map { try connection.escapeLiteral($0) } ?? "NULL" }
         return "COPY (\n\(try substitute(select, escaped))\n) TO STDOUT"
     }
 
     /// Replaces every `$n` outside quoted strings of `sql` by `escaped[n-1]` (already SQL literals).
-    static func substitute(_ sql: String, _ escaped: [String]) throws -> String {
+    public static func substitute(_ sql: String, _ escaped: [String]) throws -> String {
         let text = Array(sql.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.count + escaped.reduce(0) { $0 + $1.utf8.count })
