@@ -9,34 +9,50 @@ import TracespoolSpool
 @Suite("Events stage on the generated warehouse")
 struct EventsStageTests {
     /// A trace of a few hundred real CIDs plus two that do not exist.
-    static func traceCIDs(limit: Int = 400) throws -> [String] {
-        let c = try PGConnection(conninfo: try TestEnvironment.warehouse())
+    static func traceCIDs(limit: Int = 400, warehouse: String = "recommended") throws -> [String] {
+        let c = try PGConnection(conninfo: try TestEnvironment.warehouse(warehouse))
         let r = try c.query("""
             SELECT btrim(containerid) FROM dwh.dw_mes_container ORDER BY md5(containerid) LIMIT $1
             """, [String(limit)])
         return (0..<r.rowCount).compactMap { r.string($0, 0) } + ["ffffffffffff0000", "ffffffffffff0001"]
     }
 
-    static func runJob(cids: [String], domains: [String], batch: Int, fetchRows: Int, folder: String) throws -> JobResult {
+    static func runJob(cids: [String], domains: [String], batch: Int, fetchRows: Int, folder: String,
+                       warehouse: String = "recommended") throws -> JobResult {
         var config = EventsConfig()
         config.cidBatchSize = batch
         config.fetchRows = fetchRows
-        let runner = JobRunner(spoolDir: folder, conninfo: try TestEnvironment.warehouse(), config: config,
+        let runner = JobRunner(spoolDir: folder, conninfo: try TestEnvironment.warehouse(warehouse), config: config,
                                logger: Logger(label: "test"))
         return try runner.run(try TraceRequest.make(input("query_tool") { $0.domains = domains; $0.cids = cids }))
     }
 
-    @Test("every domain's spooled rows equal the domain query run in PostgreSQL, grouped by CID")
-    func spooledRowsEqualWarehouse() throws {
+    @Test("every domain's spooled rows equal the domain query run in PostgreSQL, grouped by CID",
+          arguments: TestEnvironment.warehouses)
+    func spooledRowsEqualWarehouse(warehouse: String) throws {
         let folder = TempFolder()
-        let cids = try Self.traceCIDs()
-        let result = try Self.runJob(cids: cids, domains: SpoolDomain.names, batch: 97, fetchRows: 50, folder: folder.path)
+        let cids = try Self.traceCIDs(warehouse: warehouse)
+        let result = try Self.runJob(cids: cids, domains: SpoolDomain.names, batch: 97, fetchRows: 50, folder: folder.path,
+                                     warehouse: warehouse)
         #expect(result.quality == .complete)
         #expect(result.unknownCIDs == 2)
         let spool = try Spool.open(at: result.spoolPath)
         let snapshotTime = try #require(try spool.meta("snapshot_time"))
-        let pg = try PGConnection(conninfo: try TestEnvironment.warehouse())
+        let pg = try PGConnection(conninfo: try TestEnvironment.warehouse(warehouse))
         let sorted = try CIDList.normalize(cids).cids
+        // The jobs domain took the scan path exactly where the GIN index is missing.
+        let scanned = try spool.database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'job_tokens'") == 1
+        #expect(scanned == (warehouse == "minimal"), "jobs matched by \(scanned ? "scan" : "index") on the \(warehouse) warehouse")
+        // jobs, independently: whole trimmed tokens of the comma-separated list, written another way.
+        let independent = try pg.query("""
+            SELECT btrim(j.jobid), t.cid
+            FROM dwh.dw_mes_job j
+            JOIN LATERAL (SELECT DISTINCT btrim(x) AS cid FROM unnest(string_to_array(j.containerids, ',')) AS x) t ON true
+            WHERE t.cid = ANY ($1::text[])
+            """, [CIDList.arrayLiteral(sorted)])
+        let jobPairs = Set(try spool.strings("SELECT JOBID || '|' || CONTAINERID FROM ev_jobs"))
+        #expect(jobPairs == Set((0..<independent.rowCount).map { "\(independent.string($0, 0) ?? "")|\(independent.string($0, 1) ?? "")" }))
+        #expect(try spool.database.scalarInt("SELECT count(*) FROM ev_jobs") == independent.rowCount)
         for domain in SpoolDomain.all {
             let spooled = try CanonicalRows.spool(spool, domain)
             let direct = try CanonicalRows.warehouse(pg, try #require(DomainQueries.select(for: domain.name)), domain,

@@ -105,15 +105,16 @@ struct LineageIndependentTests {
         return (0..<r.rowCount).compactMap { r.string($0, 0) }
     }
 
-    @Test("backward and forward expansion equal the independent walk", arguments: ["query_tool_reverse", "query_tool"])
-    func expansion(profile: String) throws {
-        let c = try PGConnection(conninfo: try TestEnvironment.warehouse())
+    @Test("backward and forward expansion equal the independent walk",
+          arguments: ["query_tool_reverse", "query_tool"], TestEnvironment.warehouses)
+    func expansion(profile: String, warehouse: String) throws {
+        let c = try PGConnection(conninfo: try TestEnvironment.warehouse(warehouse))
         let seeds = try Self.seeds(c)
         #expect(seeds.count >= 30)
         let folder = TempFolder()
         var config = EventsConfig()
         config.cidBatchSize = 7
-        let runner = JobRunner(spoolDir: folder.path, conninfo: try TestEnvironment.warehouse(), config: config, logger: Logger(label: "t"))
+        let runner = JobRunner(spoolDir: folder.path, conninfo: try TestEnvironment.warehouse(warehouse), config: config, logger: Logger(label: "t"))
         let result = try runner.run(try TraceRequest.make(input(profile) { $0.seedCIDs = seeds; $0.domains = ["history"] }))
         let spool = try Spool.open(at: result.spoolPath)
         let walker = Walker(c)

@@ -67,8 +67,9 @@ import TracespoolSpool
         #expect(rows.map { $0["WAFER_ROOT"] as? String } == ["P1", "P1", "P1", "P2"])
     }
 
-    @Test func kpiAndByMachineAgreeWithAnIndependentWarehouseQuery() throws {
-        let conninfo = try TestEnvironment.warehouse()
+    @Test(arguments: TestEnvironment.warehouses)
+    func kpiAndByMachineAgreeWithAnIndependentWarehouseQuery(warehouse: String) throws {
+        let conninfo = try TestEnvironment.warehouse(warehouse)
         let folder = TempFolder()
         let (from, to) = ("2026-05-01", "2026-05-31")
         let job = try runMSD(conninfo, folder: folder.path, station: "測試", from: from, to: to)

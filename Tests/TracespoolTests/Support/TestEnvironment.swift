@@ -30,6 +30,15 @@ enum TestEnvironment {
     /// The generated warehouse shared by the tests (read-only).
     static func warehouse() throws -> String { try conninfo(database: try require("TRACESPOOL_TEST_WAREHOUSE")) }
 
+    /// The same generated warehouse twice: with tracespool's recommended indexes, and as a real
+    /// mirror is built — only the minimal index set, no object of ours (`warehouse_load … minimal`).
+    /// Tests that take `arguments: TestEnvironment.warehouses` run on both.
+    static let warehouses = ["recommended", "minimal"]
+
+    static func warehouse(_ kind: String) throws -> String {
+        kind == "minimal" ? try conninfo(database: try require("TRACESPOOL_TEST_MINIMAL_WAREHOUSE")) : try warehouse()
+    }
+
     static var binary: String {
         get throws { try require("TRACESPOOL_BIN") }
     }
