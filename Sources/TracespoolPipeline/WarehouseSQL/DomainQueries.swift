@@ -144,15 +144,15 @@ public enum DomainQueries {
             ORDER BY btrim(h.containerid) COLLATE "C", h.holdtxndate DESC NULLS LAST, h.ctid
             """,
         // Whole-CID match on the job's id tokens, never a substring LIKE: one output row per
-        // (job, matching CID of the batch). This form uses the recommended GIN index on the token
-        // expression; JobsQueries has the form for warehouses without it.
+        // (job, matching CID of the batch). One containment probe per CID of the batch, which the
+        // recommended GIN index on the token expression answers (~30 ms per 1000 CIDs on a 24 000-job
+        // table, where an `&&` of the whole batch made the planner scan and compare 1000 × 4
+        // tokens per job: 8 s). JobsQueries has the form for warehouses without the index.
         "jobs": """
-            SELECT \(JobsQueries.columns)
-            FROM dwh.dw_mes_job j
-            CROSS JOIN LATERAL (SELECT DISTINCT x FROM unnest(\(WarehouseIndexes.jobTokens)) AS x) AS m(cid)
-            WHERE \(WarehouseIndexes.jobTokens) && $1::bpchar[]::text[]
-              AND m.cid = ANY ($1::bpchar[]::text[])
-            ORDER BY \(JobsQueries.order)
+            SELECT \(JobsQueries.columns("b.cid"))
+            FROM unnest($1::bpchar[]::text[]) AS b(cid)
+            JOIN dwh.dw_mes_job j ON \(WarehouseIndexes.jobTokens) @> ARRAY[b.cid]
+            ORDER BY \(JobsQueries.order("b.cid"))
             """,
         // Latest track-in per (CID, workcenter, equipment); among a partial session's rows the
         // session's original load (largest TRACKINQTY) is kept.

@@ -11,8 +11,9 @@ import TracespoolSpool
 ///
 /// Both passes give exactly the rows of `DomainQueries`' indexed form, in the same order.
 public enum JobsQueries {
-    /// The domain's output columns (`SpoolDomain` "jobs"), shared by both forms.
-    static let columns = """
+    /// The domain's output columns (`SpoolDomain` "jobs"), shared by both forms; `cid` is the
+    /// matched CID's expression.
+    static func columns(_ cid: String) -> String { """
         btrim(j.jobid)        AS "JOBID",
                btrim(j.resourceid)   AS "RESOURCEID",
                j.resourcename        AS "RESOURCENAME",
@@ -26,10 +27,11 @@ public enum JobsQueries {
                j.symptomcodename     AS "SYMPTOMCODENAME",
                j.containerids        AS "CONTAINERIDS",
                j.containernames      AS "CONTAINERNAMES",
-               m.cid                 AS "CONTAINERID"
+               \(cid)                 AS "CONTAINERID"
         """
+    }
 
-    static let order = #"m.cid COLLATE "C", j.createdate DESC NULLS LAST, j.jobid, j.ctid"#
+    static func order(_ cid: String) -> String { #"\#(cid) COLLATE "C", j.createdate DESC NULLS LAST, j.jobid, j.ctid"# }
 
     /// Pass 1: every non-empty token of every job with the job's ctid. No parameters.
     public static let tokens = """
@@ -53,11 +55,11 @@ public enum JobsQueries {
         """
 
     public static let byTid = """
-        SELECT \(columns)
+        SELECT \(columns("m.cid"))
         FROM dwh.dw_mes_job j
         CROSS JOIN LATERAL (SELECT DISTINCT x FROM unnest(\(WarehouseIndexes.jobTokens)) AS x) AS m(cid)
         WHERE j.ctid = ANY ($3::tid[])
           AND m.cid = ANY ($1::bpchar[]::text[])
-        ORDER BY \(order)
+        ORDER BY \(order("m.cid"))
         """
 }
