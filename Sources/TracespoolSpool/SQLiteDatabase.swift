@@ -9,6 +9,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
     public enum Mode: Sendable { case readOnly, readWrite, create }
 
     public init(path: String, mode: Mode) throws {
+        // Before SQLite's first open in this process: it reads SQLITE_TMPDIR only when it initializes.
+        SpoolTempDirectory.useFolder(of: path)
         var handle: OpaquePointer?
         let flags: Int32
         switch mode {
