@@ -69,8 +69,10 @@ enum MSDBackwardSummary {
             }
         }
 
-        let attribution: [JSON] = ranked(equipment).map { e in
-            let f = e.factor
+        // The attribution lists are written item by item from the ranked rows (see JSON.lazyArray).
+        let rankedEquipment = ranked(equipment)
+        let attribution = JSON.lazyArray(rankedEquipment.count) { i in
+            let e = rankedEquipment[i], f = e.factor
             return .object([
                 ("WORKCENTER_GROUP", .string(e.k1)), ("EQUIPMENT_NAME", .string(e.k2)),
                 ("EQUIPMENT_ID", .string(e.k3.isEmpty ? "(未知)" : e.k3)), ("RESOURCEFAMILYNAME", .string(e.info ?? "(未知)")),
@@ -78,8 +80,9 @@ enum MSDBackwardSummary {
                 ("DEFECT_QTY", .number(f.defect)), ("DEFECT_RATE", .double(f.rate)),
             ])
         }
-        let materialsAttribution: [JSON] = ranked(materials).map { e in
-            let f = e.factor
+        let rankedMaterials = ranked(materials)
+        let materialsAttribution = JSON.lazyArray(rankedMaterials.count) { i in
+            let e = rankedMaterials[i], f = e.factor
             return .object([
                 ("MATERIAL_KEY", .string(e.k2.isEmpty ? e.k1 : "\(e.k1) (\(e.k2))")), ("MATERIAL_PART_NAME", .string(e.k1)),
                 ("MATERIAL_LOT_NAME", .string(e.k2)), ("MATERIAL_PART_DESC", .optional(e.info)),
@@ -109,8 +112,8 @@ enum MSDBackwardSummary {
                 ("by_loss_reason", lossReasonItems(MSDPareto.top(reasons))),
             ])),
             ("daily_trend", .array(trend)),
-            ("attribution", .array(attribution)),
-            ("materials_attribution", .array(materialsAttribution)),
+            ("attribution", attribution),
+            ("materials_attribution", materialsAttribution),
             ("available_loss_reasons", .array(try v.availableReasons().map(JSON.string))),
             ("genealogy_status", .string(try MSDQuality.genealogyStatus(v.m))),
             ("detail_total_count", .int(detailCount)),

@@ -25,12 +25,15 @@ public enum MSDHelpers {
         let db = m.database
         let s0 = m.detectionOrder ?? MSDStation.unknownOrder
         var timings: [(String, Double)] = []
+        var memory: [(String, Double)] = []
         func step(_ name: String, _ body: () throws -> Void) throws {
             let t = MSDClock.now()
+            if MSDClock.enabled { _ = SQLiteDatabase.heapUsage(reset: true) }
             try body()
             timings.append((name, MSDClock.now().cpu - t.cpu))
+            if MSDClock.enabled { memory.append((name, MSDClock.sqlitePeakMiB())) }
         }
-        try MSDSpool.withCache(db) {
+        try MSDSpool.withBudget(db) {
           try db.transaction {
             try step("drop") {
                 for t in MSDSQL.helperTables { try db.execute("DROP TABLE IF EXISTS \(t)") }
@@ -82,6 +85,8 @@ public enum MSDHelpers {
           }
         }
         MSDClock.report("msd helpers (cpu s)", timings)
+        MSDClock.report("msd helpers (sqlite heap peak MiB)", memory)
+        MSDClock.report("msd helpers (process peak RSS MiB)", [("after", MSDClock.peakRSSMiB())])
     }
 
     static func factorRanges(_ db: SQLiteDatabase) throws -> [MSDSQL.Kind: ClosedRange<Int>] {
@@ -102,6 +107,16 @@ enum MSDClock {
         getrusage(RUSAGE_SELF.rawValue, &u)
         let cpu = Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
         return (Date().timeIntervalSince1970, cpu)
+    }
+
+    /// SQLite's heap high-water mark (MiB) since the last `SQLiteDatabase.heapUsage(reset:)`.
+    static func sqlitePeakMiB() -> Double { Double(SQLiteDatabase.heapUsage().highwater) / 1_048_576 }
+
+    /// The process's peak resident set so far (MiB).
+    static func peakRSSMiB() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_maxrss) / 1024
     }
 
     static var enabled: Bool { ProcessInfo.processInfo.environment["TRACESPOOL_MSD_TIMING"] == "1" }

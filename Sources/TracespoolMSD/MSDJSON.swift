@@ -11,6 +11,10 @@ public indirect enum JSON: Sendable {
     case double(Double)
     case string(String)
     case array([JSON])
+    /// An array whose `count` elements are made one at a time as it is written, so a long list
+    /// (`materials_attribution` has one item per material lot: thousands over a 150-day window)
+    /// never exists as a tree beside its text: only the rows it is made from and the text do.
+    case lazyArray(Int, @Sendable (Int) -> JSON)
     case object([(String, JSON)])
 
     public static func optional(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
@@ -39,6 +43,13 @@ public indirect enum JSON: Sendable {
             for (i, v) in items.enumerated() {
                 if i > 0 { out += "," }
                 v.write(to: &out)
+            }
+            out += "]"
+        case .lazyArray(let count, let element):
+            out += "["
+            for i in 0..<count {
+                if i > 0 { out += "," }
+                element(i).write(to: &out)
             }
             out += "]"
         case .object(let fields):

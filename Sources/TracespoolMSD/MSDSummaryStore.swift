@@ -17,14 +17,18 @@ public enum MSDSummaryStore {
 
     @discardableResult
     public static func computeAndStore(_ m: MSDSpool) throws -> String {
-        try MSDSpool.withCache(m.database) { try computeAndStoreBody(m) }
+        try MSDSpool.withBudget(m.database) { try computeAndStoreBody(m) }
     }
 
     static func computeAndStoreBody(_ m: MSDSpool) throws -> String {
         let started = Date()
         try MSDHelpers.build(m)
         let built = Date()
+        if MSDClock.enabled { _ = SQLiteDatabase.heapUsage(reset: true) }
         let text = try compute(m, masks: .none).text
+        MSDClock.report("msd summary (memory MiB)", [("sqlite_heap_peak", MSDClock.sqlitePeakMiB()),
+                                                     ("process_peak_rss", MSDClock.peakRSSMiB()),
+                                                     ("text", Double(text.utf8.count) / 1_048_576)])
         try m.database.transaction {
             if m.direction == .forward {
                 // The unmasked forward detail facts, kept for the default detail view (temp.f_ev and

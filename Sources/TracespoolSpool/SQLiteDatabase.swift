@@ -9,6 +9,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
     public enum Mode: Sendable { case readOnly, readWrite, create }
 
     public init(path: String, mode: Mode) throws {
+        // Before SQLite's first open in this process: it reads SQLITE_TMPDIR only when it initializes.
+        SpoolTempDirectory.useFolder(of: path)
         var handle: OpaquePointer?
         let flags: Int32
         switch mode {
@@ -76,6 +78,28 @@ public final class SQLiteDatabase: @unchecked Sendable {
     }
 
     public var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// Sets SQLite's process-wide soft heap limit (bytes; 0 = none) and returns the previous one;
+    /// a negative value only reads it. Near the limit every page cache recycles its own pages
+    /// instead of growing (and spills dirty ones), so the caches stop adding memory; nothing fails.
+    @discardableResult
+    public static func softHeapLimit(_ bytes: Int) -> Int {
+        Int(sqlite3_soft_heap_limit64(Int64(bytes)))
+    }
+
+    /// Lowers the soft heap limit to `bytes` unless one at least as low is already set.
+    public static func lowerSoftHeapLimit(to bytes: Int) {
+        let current = softHeapLimit(-1)
+        if current <= 0 || current > bytes { softHeapLimit(bytes) }
+    }
+
+    /// Bytes SQLite holds process-wide (page caches, sorters, temp B-trees, statements): now, and
+    /// the high-water mark since the last `reset` (which starts a new one).
+    public static func heapUsage(reset: Bool = false) -> (current: Int, highwater: Int) {
+        var current: Int64 = 0, highwater: Int64 = 0
+        sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highwater, reset ? 1 : 0)
+        return (Int(current), Int(highwater))
+    }
 
     /// Interrupts a running statement from another thread (cancellation).
     public func interrupt() { sqlite3_interrupt(db) }

@@ -25,7 +25,6 @@ public final class Spool: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: path) {
             throw SpoolError(.unwritable, "spool file already exists: \(path)")
         }
-        SpoolTempDirectory.useFolder(of: path)
         let db = try SQLiteDatabase(path: path, mode: .create)
         let spool = Spool(database: db)
         do {
@@ -57,7 +56,6 @@ public final class Spool: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SpoolError(.notASpool, "no such spool file: \(path)")
         }
-        SpoolTempDirectory.useFolder(of: path)
         let db = try SQLiteDatabase(path: path, mode: readOnly ? .readOnly : .readWrite)
         do {
             try db.execute(connectionPragmas)
@@ -177,8 +175,11 @@ public final class Spool: @unchecked Sendable {
 }
 
 /// SQLite's sorter and temporary B-trees spill to files; keep them beside the spool on real disk
-/// (a RAM-backed /tmp would turn "spill to disk" into RAM). Set once per process unless the user
-/// chose `SQLITE_TMPDIR` themselves.
+/// (a RAM-backed /tmp would turn "spill to disk" into RAM). SQLite reads `SQLITE_TMPDIR` once, when
+/// it initializes, so this runs before the process's first open (`SQLiteDatabase.init`): the folder
+/// of the first database opened — the catalog or a spool, both in the spool folder — unless the
+/// user chose `SQLITE_TMPDIR` themselves. (Set later, as it was from `Spool.create`, it was ignored:
+/// a `run`'s temp files went to /var/tmp.)
 enum SpoolTempDirectory {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var chosen = false
