@@ -8,7 +8,11 @@ set -euo pipefail
 bin=$1 source=$2 spool=$3 qt=$4 msd=$5 lot=$6 out=$7
 abs() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$(pwd)" "$1" ;; esac; }
 bin=$(abs "$bin") spool=$(abs "$spool") out=$(abs "$out")
-q() { printf '%q' "$1"; }
+# Shell-quoted for copy and paste: as is when safe, else in single quotes.
+q() {
+  if [[ $1 =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then printf '%s' "$1"
+  else local sq="'\\''"; printf "'%s'" "${1//\'/$sq}"; fi
+}
 ts=$(q "$bin") sd="--spool-dir $(q "$spool")" src="--source $(q "$source")"
 
 cat <<TEXT
