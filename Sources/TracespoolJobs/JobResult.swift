@@ -11,6 +11,8 @@ public struct JobResult: Sendable {
     public let profile: String
     public let cidCount: Int
     public let unknownCIDs: Int
+    /// The first unknown CIDs, in CID order (at most 20).
+    public let unknownCIDSample: [String]
     public let duplicateCIDs: Int
     public let seedCount: Int?
     public let notFound: [String]

@@ -18,6 +18,12 @@ public final class JobRunner {
     public var onProgress: (EventsProgress) -> Void = { _ in }
     /// One line per finished stage ("seeds: 412 lots"), for the CLI's stderr.
     public var onStage: (String) -> Void = { _ in }
+    /// Batches done / planned and rows of the stages before and after events (seeds, detection,
+    /// lineage, resources): when a stage plans its batches and after every batch.
+    public var onStageProgress: (StageProgress) -> Void = { _ in }
+    /// The level a failed job is logged at. A caller that reports the failure itself (the CLI prints
+    /// `tracespool: CODE: message`) lowers it so the failure is not printed twice.
+    public var failureLogLevel: Logger.Level = .error
     /// Runs after the events stage of an MSD job (the summary is computed and stored here).
     public var afterMSDEvents: ((Spool) throws -> Void)?
 
@@ -99,7 +105,9 @@ public final class JobRunner {
             // On a full disk this may fail too; the error we report is the job's, not this one.
             try? catalog.finish(id: jobId, state: state, quality: nil, cidCount: nil, rows: nil, warnings: nil,
                                 errorCode: code, errorMessage: message, spoolFile: nil, bytes: nil)
-            log.error("job failed", metadata: ["code": "\(code)", "error": "\(message)"])
+            // A user's own Ctrl-C is not an error.
+            log.log(level: error is CancelledError ? min(failureLogLevel, .notice) : failureLogLevel,
+                    error is CancelledError ? "job cancelled" : "job failed", metadata: ["code": "\(code)", "error": "\(message)"])
             throw JobFailure(jobId: jobId, code: code, message: message, underlying: error)
         }
     }
@@ -127,7 +135,14 @@ public final class JobRunner {
         let copy = BatchCopyStage(snapshot: snapshot, spool: spool, config: config, logger: log, cancellation: cancellation)
         var timings: [(String, Double)] = []
         var warnings: [String] = []
+        var currentStage = ""
+        copy.onBatch = { [onStageProgress] p in
+            var p = p
+            p.stage = currentStage
+            onStageProgress(p)
+        }
         func timed<R>(_ stage: String, _ body: () throws -> R) throws -> R {
+            currentStage = stage
             try catalog.update(id: jobId, stage: stage, pct: nil, progress: stage)
             let t0 = Date()
             let r = try body()
@@ -142,6 +157,7 @@ public final class JobRunner {
         var lineage: LineageStage.Outcome?
         var detectionLots: Int?
         var unknown = 0
+        var unknownSample: [String] = []
         var duplicates = request.duplicateCIDs
         let detection = DetectionStage(copy: copy, spool: spool, config: config)
         let noSeedsCode = request.profile == .midSectionDefect ? "NO_DETECTION_RECORDS" : "NO_SEEDS"
@@ -159,7 +175,8 @@ public final class JobRunner {
             }
             seedCount = seeds.seedCount
             notFound = seeds.notFound
-            onStage("seeds: \(seeds.seedCount) lots" + (notFound.isEmpty ? "" : ", \(notFound.count) value(s) not found"))
+            onStage("seeds: \(Wording.count(seeds.seedCount, "lot"))" + (notFound.isEmpty ? ""
+                : ", \(Wording.count(notFound.count, "value")) not found: \(Wording.sample(notFound, limit: 10))"))
             if seeds.seedCount == 0 {
                 let what = request.msd.map { m in
                     m.mode == "date_range"
@@ -178,7 +195,8 @@ public final class JobRunner {
             }
             // Lineage and expansion
             lineage = try timed("lineage") { try LineageStage(copy: copy, spool: spool, config: config).run(direction: request.direction) }
-            onStage("lineage (\(request.direction)): \(lineage!.nodes) nodes, \(lineage!.edges) edges, \(lineage!.cids) CIDs")
+            onStage("lineage (\(request.direction)): \(Wording.count(lineage!.nodes, "node")), "
+                + "\(Wording.count(lineage!.edges, "edge")), \(Wording.count(lineage!.cids, "CID"))")
             // MSD container mode: detection over the seeds and their ancestors, no window.
             if let msd = request.msd, msd.mode == "container" {
                 _ = try timed("detection") {
@@ -187,14 +205,22 @@ public final class JobRunner {
             }
             if request.msd != nil {
                 detectionLots = try spool.database.scalarInt("SELECT count(DISTINCT CONTAINERID) FROM msd_detection")
-                onStage("detection: \(detectionLots!) lots")
+                onStage("detection: \(Wording.count(detectionLots!, "lot"))")
             }
         } else {
             duplicates += try spool.storeTraceCIDs { add in
                 for c in request.cids { try add(c) }
                 try request.cidsFile?.forEach(add)
             }
-            unknown = try WarehouseCheck.countUnknownCIDs(in: spool, batchSize: config.cidBatchSize, on: snapshot.connection)
+            (unknown, unknownSample) = try WarehouseCheck.unknownCIDs(in: spool, batchSize: config.cidBatchSize, on: snapshot.connection)
+            let given = try spool.database.scalarInt("SELECT count(*) FROM trace_cids") ?? 0
+            if given > 0 && unknown == given {
+                // Nothing to trace: ends like seeds that resolved to nothing (exit 5, no job left).
+                throw NoSeedsFound(code: "NO_KNOWN_CIDS", notFound: unknownSample, message:
+                    "none of the \(Wording.count(given, "container id")) is in the warehouse (dwh.dw_mes_container): "
+                    + Wording.sample(unknownSample, total: unknown)
+                    + " — --cids and --cids-file take CONTAINERID values; lot names go to --lot-ids")
+            }
         }
 
         // Admission control, after lineage: query_tool* is refused, MSD only warned.
@@ -203,7 +229,7 @@ public final class JobRunner {
             if request.profile == .midSectionDefect {
                 let w = "CID count \(cidCount) exceeds TRACE_EVENTS_CID_LIMIT \(request.cidLimit); mid_section_defect runs anyway"
                 warnings.append(w)
-                log.warning("\(w)")
+                log.notice("\(w)")  // the caller reports `warnings`
             } else {
                 throw CIDLimitExceeded(cidCount: cidCount, limit: request.cidLimit)
             }
@@ -223,7 +249,12 @@ public final class JobRunner {
 
         if request.profile == .midSectionDefect {
             _ = try timed("resources") { try detection.resources() }
-            if let hook = afterMSDEvents { try timed("aggregate") { try hook(spool) } }
+            if let hook = afterMSDEvents {
+                onStage("aggregate: computing the MSD summary")
+                let t0 = Date()
+                try timed("aggregate") { try hook(spool) }
+                onStage(String(format: "aggregate: MSD summary stored (%.1f s)", Date().timeIntervalSince(t0)))
+            }
         }
         let elapsed = Date().timeIntervalSince(started)
         try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
@@ -231,9 +262,11 @@ public final class JobRunner {
         let stages = try spool.stageQualities()
         try spool.setMeta("quality", StageQuality.job(stages.map(\.quality)).rawValue)
         try spool.checkpoint()
+        // A finished spool is one file: readers open it read-only without creating -wal/-shm.
+        spool.leaveWAL()
         return JobResult(spoolBytes: spool.fileBytes,
             jobId: jobId, spoolPath: spoolPath, state: "succeeded", profile: request.profile.rawValue, cidCount: cidCount,
-            unknownCIDs: unknown, duplicateCIDs: duplicates, seedCount: seedCount, notFound: notFound,
+            unknownCIDs: unknown, unknownCIDSample: unknownSample, duplicateCIDs: duplicates, seedCount: seedCount, notFound: notFound,
             nodeCount: lineage?.nodes, edgeCount: lineage?.edges, detectionLots: detectionLots, warnings: warnings,
             domains: outcomes, stages: stages, stageSeconds: timings, elapsedSeconds: elapsed)
     }

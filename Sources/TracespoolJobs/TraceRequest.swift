@@ -81,6 +81,19 @@ public struct TraceRequest: Codable, Sendable, Equatable {
             direction = d
         }
 
+        // Flags that do nothing for this profile or this kind of trace are refused, never ignored.
+        if p != .midSectionDefect && (input.from != nil || input.to != nil) {
+            throw Invalid(message: "--from/--to apply to mid_section_defect only (its date mode); \(p.rawValue) traces from "
+                + "\(allowed(p).map(flag).joined(separator: ", ")), --seed-cids or --cids")
+        }
+        let explicit = input.cids.contains { !$0.trimmed().isEmpty } || input.cidsFile != nil
+        if explicit, let d = input.direction, !d.trimmed().isEmpty {
+            throw Invalid(message: "--direction does not apply to --cids/--cids-file: an explicit CID list has no lineage to walk")
+        }
+        if explicit && input.stations != nil {
+            throw Invalid(message: "--station does not apply to --cids/--cids-file: an explicit CID list has no detection step")
+        }
+
         // Seed sources: exactly one.
         let givenTypes = ResolveType.allCases.filter { !(input.values[$0] ?? []).filter { !$0.trimmed().isEmpty }.isEmpty }
         let fileCount = try input.cidsFile?.count() ?? 0
@@ -88,6 +101,9 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         let hasSeedCIDs = input.seedCIDs.contains { !$0.trimmed().isEmpty }
         let isDateMode = p == .midSectionDefect && (input.from != nil || input.to != nil)
         let sources = givenTypes.count + (hasCIDs ? 1 : 0) + (hasSeedCIDs ? 1 : 0) + (isDateMode ? 1 : 0)
+        if sources == 0, let file = input.cidsFile {
+            throw Invalid(message: "--cids-file \(file.path) holds no container ids")
+        }
         if sources == 0 {
             throw Invalid(message: p == .midSectionDefect
                 ? "no seeds given: use --from/--to (date mode) or --lot-ids, --work-orders, --wafer-lots, --gd-lot-ids, --gd-work-orders, --serials, --seed-cids, --cids (container mode)"

@@ -35,19 +35,24 @@ enum WarehouseCheck {
         }
     }
 
-    /// How many of the trace's CIDs are not in `dw_mes_container` (they simply yield no rows).
-    static func countUnknownCIDs(in spool: Spool, batchSize: Int, on c: PGConnection) throws -> Int {
+    /// How many of the trace's CIDs are not in `dw_mes_container` (they simply yield no rows), and
+    /// the first `sampleSize` of them in CID order.
+    static func unknownCIDs(in spool: Spool, batchSize: Int, sampleSize: Int = 20,
+                            on c: PGConnection) throws -> (count: Int, sample: [String]) {
         let plan = try BatchPlan.keys(spool: spool, table: "trace_cids", column: "cid", size: max(batchSize, 1000), extra: [])
         let members = BatchMembers()
         var unknown = 0
+        var sample: [String] = []
         for (i, item) in plan.items.enumerated() {
             let literal = try plan.parameters(i, item, members)[0]
             let r = try c.query("""
-                SELECT count(*) FROM unnest($1::bpchar[]) AS u(cid)
+                SELECT btrim(u.cid) FROM unnest($1::bpchar[]) AS u(cid)
                 WHERE NOT EXISTS (SELECT 1 FROM dwh.dw_mes_container c WHERE c.containerid = u.cid)
+                ORDER BY 1
                 """, [literal])
-            unknown += r.int(0, 0) ?? 0
+            unknown += r.rowCount
+            for row in 0..<r.rowCount where sample.count < sampleSize { sample.append(r.string(row, 0) ?? "") }
         }
-        return unknown
+        return (unknown, sample)
     }
 }

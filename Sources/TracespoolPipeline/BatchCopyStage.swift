@@ -14,6 +14,9 @@ public final class BatchCopyStage {
     let config: EventsConfig
     let logger: Logger
     let cancellation: CancellationFlag
+    /// Called when a run has planned its batches and after every batch, for every table this stage
+    /// fills (seeds, detection, lineage, resources): the CLI's live progress of stages other than events.
+    public var onBatch: (StageProgress) -> Void = { _ in }
 
     public init(snapshot: SourceSnapshot, spool: Spool, config: EventsConfig, logger: Logger, cancellation: CancellationFlag) {
         self.snapshot = snapshot
@@ -84,6 +87,10 @@ public final class BatchCopyStage {
         var done = plan.items.count - pending.count
         var failed = 0
         var rowsSoFar = try spool.rowCount(table)
+        let report = { [onBatch] in
+            onBatch(StageProgress(pass: ledgerName, batchesDone: done, batchesTotal: plan.items.count, failedBatches: failed, rows: rowsSoFar))
+        }
+        report()
         defer {
             if open { try? db.execute("ROLLBACK") }
             // Make sure no fetcher is left waiting for a block.
@@ -108,6 +115,7 @@ public final class BatchCopyStage {
                     done += 1
                     rowsSoFar += rows
                     progress(done, plan.items.count, failed, rowsSoFar)
+                    report()
                     break batch
                 case .batchFailed(let batch, let attempts, let error):
                     if open { try db.execute("ROLLBACK"); open = false }
@@ -120,6 +128,7 @@ public final class BatchCopyStage {
                     done += 1
                     failed += 1
                     progress(done, plan.items.count, failed, rowsSoFar)
+                    report()
                     break batch
                 case .fatal(let error):
                     throw error
@@ -132,5 +141,25 @@ public final class BatchCopyStage {
         }
         let failedBatches = try spool.ledger(domain: ledgerName).filter { $0.state == "failed" }
         return Outcome(rows: try spool.rowCount(table), batches: plan.items.count, failed: failedBatches)
+    }
+}
+
+/// Progress of one `BatchCopyStage` run: `pass` is its ledger name (`seed_matches.lotid`,
+/// `lineage_raw`, `detection`, …); `stage` is set by whoever knows the job's stage name.
+public struct StageProgress: Sendable {
+    public var stage = ""
+    public let pass: String
+    public let batchesDone: Int
+    public let batchesTotal: Int
+    public let failedBatches: Int
+    public let rows: Int
+
+    public init(stage: String = "", pass: String, batchesDone: Int, batchesTotal: Int, failedBatches: Int, rows: Int) {
+        self.stage = stage
+        self.pass = pass
+        self.batchesDone = batchesDone
+        self.batchesTotal = batchesTotal
+        self.failedBatches = failedBatches
+        self.rows = rows
     }
 }

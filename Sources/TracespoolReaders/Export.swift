@@ -102,7 +102,7 @@ public struct ExportPlan {
         }
         if kind == .rows && selected.count != 1 && (cursor != nil || options.limit != nil) {
             throw ReaderError(.badRequest,
-                "a paged records export walks one domain: choose it with --domain (this export has \(selected.map(\.name).joined(separator: ", ")))")
+                "a paged records export walks one domain: choose it with --domain (this export has \(selected.map(\.name).joined(separator: ", "))), or page every domain at once with --layout cid")
         }
 
         var start = selected.map { _ in Int64(0) }

@@ -172,6 +172,14 @@ public final class Spool: @unchecked Sendable {
     public func checkpoint() throws {
         try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
+
+    /// Leaves WAL mode for a rollback journal (`DELETE`) once the job has written everything: the
+    /// spool becomes one file, and read-only readers open it without creating `-wal`/`-shm`. A job
+    /// still running stays in WAL (readers see committed batches without blocking it). If a reader
+    /// holds the file open right now SQLite keeps WAL; that is harmless, so it is not an error.
+    public func leaveWAL() {
+        _ = try? database.scalarText("PRAGMA journal_mode = DELETE")
+    }
 }
 
 /// SQLite's sorter and temporary B-trees spill to files; keep them beside the spool on real disk

@@ -27,7 +27,7 @@ enum ExitStatus {
 
     static let helpText = """
         Exit codes: 0 ok · 3 partial result (some batches failed, see quality) · 4 refused (CID limit) · \
-        5 seeds resolved to nothing · 64 usage error · \
+        5 seeds resolved to nothing (or no given CID is in the warehouse) · 64 usage error · \
         65 not a spool / unsupported or damaged spool (msd: MSD tables missing or from an older schema) · \
         66 no such job or spool file · 67 msd: not an MSD job · 69 source unavailable (connect, credentials, \
         missing dwh tables, connection lost) · 73 spool or disk error · 130 cancelled · 1 internal error.
@@ -40,7 +40,7 @@ enum ExitStatus {
         case _ where code.hasPrefix("SPOOL_"): return spoolError
         case "CANCELLED": return cancelled
         case "CID_LIMIT_EXCEEDED": return refused
-        case "NO_SEEDS", "NO_DETECTION_RECORDS": return nothingFound
+        case "NO_SEEDS", "NO_DETECTION_RECORDS", "NO_KNOWN_CIDS": return nothingFound
         case "JOB_NOT_FOUND", "MSD_NO_SUCH_JOB": return noInput
         case "MSD_NOT_MSD_JOB": return notMSD
         case "MSD_TABLES_MISSING", "MSD_SCHEMA_OUTDATED": return badSpool

@@ -20,8 +20,11 @@ struct ExportCommand: ParsableCommand {
             .<domain> per domain (trace.csv → trace.history.csv, trace.materials.csv); -o DIR writes \
             <job>.<domain>.csv / <job>.ndjson into an existing folder.
 
-            Paging: --limit N ends after N rows (records, CSV: one domain) or N CIDs (cid layout) and \
-            prints the next cursor (stderr, and in the NDJSON complete line); --cursor C continues.
+            Paging: --limit N ends after N rows (records, CSV: one domain, named with --domain) or N CIDs \
+            (cid layout: every domain) and prints the next cursor (stderr, and in the NDJSON complete \
+            line); --cursor C continues.
+
+            -o never overwrites a spool, its -wal/-shm, or a catalog (usage error, nothing written).
 
             Output goes to stdout unless -o is given; a closed pipe ends the export quietly (exit 0). \
             Files are written beside their final name and renamed when complete.
@@ -31,31 +34,32 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A job id or a spool file path.", valueName: "JOB|SPOOL_FILE"))
     var source: String
 
-    @Option(help: "ndjson or csv.")
+    @Option(name: .customLong("format"), help: "ndjson or csv.")
     var format = "ndjson"
 
-    @Option(help: "NDJSON layout: records (the reference protocol) or cid (one line per CID).")
+    @Option(name: .customLong("layout"), help: "NDJSON layout: records (the reference protocol) or cid (one line per CID).")
     var layout = "records"
 
     @Option(name: .customLong("domain"), help: "Domain(s) to export, comma-separated or repeated (default: all of the job's).")
     var domains: [String] = []
 
-    @Flag(help: "CSV: start with a UTF-8 byte order mark (for Excel).")
+    @Flag(name: .customLong("bom"), help: "CSV: start with a UTF-8 byte order mark (for Excel).")
     var bom = false
 
-    @Flag(help: "CSV: prefix text cells beginning with = + - @ (or tab/CR) with ' so spreadsheets do not evaluate them.")
+    @Flag(name: .customLong("excel-safe"), help: "CSV: prefix text cells beginning with = + - @ (or tab/CR) with ' so spreadsheets do not evaluate them.")
     var excelSafe = false
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file, folder, or - for stdout (default).", valueName: "FILE"))
     var output: String?
 
-    @Option(help: "Continue a paged export from this cursor.")
+    // A cursor is base64url and may start with "-": parsed unconditionally.
+    @Option(name: .customLong("cursor"), parsing: .unconditional, help: "Continue a paged export from this cursor.")
     var cursor: String?
 
-    @Option(help: "Page size: rows (records, CSV) or CIDs (cid layout).")
+    @Option(name: .customLong("limit"), parsing: .unconditional, help: "Page size: rows (records, CSV: one domain) or CIDs (cid layout: every domain).")
     var limit: Int?
 
-    @Option(help: "Rows per NDJSON records line (else TRACE_STREAM_BATCH_SIZE, default 5000).")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Rows per NDJSON records line (else TRACE_STREAM_BATCH_SIZE, default 5000).")
     var batchSize: Int?
 
     @OptionGroup var spool: SpoolOptions
@@ -72,6 +76,9 @@ struct ExportCommand: ParsableCommand {
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         if let b = batchSize, !(1...1_000_000).contains(b) { throw ValidationError("--batch-size must be in 1...1000000") }
+        if batchSize != nil && !(format == "ndjson" && layout == "records") {
+            throw ValidationError("--batch-size applies to the NDJSON records layout (rows per records line)")
+        }
         if format != "csv" && (bom || excelSafe) { throw ValidationError("--bom and --excel-safe apply to CSV") }
     }
 
@@ -140,8 +147,13 @@ struct ExportCommand: ParsableCommand {
         } else {
             targets.append((options, !toFile ? nil : folder ? "\(output!)/\(stem).\(ext)" : output!))
         }
-        // Check every target (and the whole request) before writing anything.
-        for t in targets { _ = try ExportPlan.make(reader: reader, options: t.options) }
+        // Check every target (and the whole request) before writing anything: no output may be
+        // the spool being read, its sidecars, or a catalog.
+        let protected = [path, "\(spool.path)/catalog.sqlite", OutputGuard.folder(of: path) + "/catalog.sqlite"]
+        for t in targets {
+            if let file = t.path { try OutputGuard.check(file, protected: protected) }
+            _ = try ExportPlan.make(reader: reader, options: t.options)
+        }
 
         for t in targets {
             let started = Date()

@@ -68,8 +68,32 @@ enum MSDCLI {
             fail(e.code, e.message)
         } catch let e as SpoolLocator.NotFound {
             fail(e.code, e.message)
+        } catch let e as ExportFailure {
+            fail(e.code, e.message)
+        } catch is BrokenPipe {
+            Foundation.exit(ExitStatus.ok)
         } catch {
             fail("INTERNAL_ERROR", "\(error)")
+        }
+    }
+
+    struct BrokenPipe: Error {}
+
+    /// Writes all of `data` to standard output; a reader that went away is `BrokenPipe`.
+    static func writeStdout(_ data: Data) throws {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard var p = raw.baseAddress else { return }
+            var left = raw.count
+            while left > 0 {
+                let n = write(STDOUT_FILENO, p, left)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { throw BrokenPipe() }
+                    throw ExportFailure(code: "READER_OUTPUT_FAILED", message: "cannot write standard output: \(String(cString: strerror(errno)))")
+                }
+                left -= n
+                p += n
+            }
         }
     }
 
@@ -102,17 +126,18 @@ struct MSDSummaryCommand: ParsableCommand {
     @OptionGroup var job: MSDJobOptions
     @OptionGroup var mask: MSDMaskOptions
 
-    @Flag(help: "Human-readable view: KPI and the top rows of each chart.")
+    @Flag(name: .customLong("table"), help: "Human-readable view: KPI and the top rows of each chart.")
     var table = false
 
-    @Option(help: "Rows per chart in --table (default 5).")
-    var top = 5
+    @Option(name: .customLong("top"), parsing: .unconditional, help: "Rows per chart in --table (default 5).")
+    var top: Int?
 
-    @Flag(help: ArgumentHelp("Compute the unmasked summary from the helper tables instead of reading the stored one.", visibility: .hidden))
+    @Flag(name: .customLong("recompute"), help: ArgumentHelp("Compute the unmasked summary from the helper tables instead of reading the stored one.", visibility: .hidden))
     var recompute = false
 
     func validate() throws {
-        if !(1...50).contains(top) { throw ValidationError("--top must be in 1...50") }
+        if let top, !(1...50).contains(top) { throw ValidationError("--top must be in 1...50") }
+        if top != nil && !table { throw ValidationError("--top applies to --table (the JSON summary holds every row)") }
     }
 
     func run() throws {
@@ -122,7 +147,7 @@ struct MSDSummaryCommand: ParsableCommand {
                 recompute ? try MSDSummaryStore.compute(m, masks: mask.masks).text : try MSDSummaryStore.summaryText(m, masks: mask.masks)
             }
         }
-        MSDCLI.emit(table ? MSDCLI.attempt { try MSDSummaryTable.render(summaryText: text, topRows: top) } : text)
+        MSDCLI.emit(table ? MSDCLI.attempt { try MSDSummaryTable.render(summaryText: text, topRows: top ?? 5) } : text)
     }
 }
 
@@ -139,16 +164,16 @@ struct MSDDetailCommand: ParsableCommand {
     @OptionGroup var job: MSDJobOptions
     @OptionGroup var mask: MSDMaskOptions
 
-    @Option(help: "Page number, from 1.")
+    @Option(name: .customLong("page"), parsing: .unconditional, help: "Page number, from 1.")
     var page = 1
 
-    @Option(help: "Rows per page, 1...500.")
+    @Option(name: .customLong("page-size"), parsing: .unconditional, help: "Rows per page, 1...500.")
     var pageSize = 200
 
-    @Option(help: "Sort key (see below).")
+    @Option(name: .customLong("sort-by"), help: "Sort key (see below).")
     var sortBy = "defect_rate"
 
-    @Option(help: "asc or desc.")
+    @Option(name: .customLong("order"), help: "asc or desc.")
     var order = "desc"
 
     func run() throws {
@@ -173,6 +198,14 @@ struct MSDExportCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        if let file = output, file != "-" {
+            // Never over the spool being read, its sidecars, or a catalog (checked before anything is written).
+            MSDCLI.attempt {
+                let (path, _) = try SpoolLocator.resolve(job.job, spoolDir: job.spool.path)
+                try OutputGuard.check(file, protected: [path, "\(job.spool.path)/catalog.sqlite", OutputGuard.folder(of: path) + "/catalog.sqlite"])
+                try OutputGuard.check(file + ".part", protected: [])
+            }
+        }
         let m = MSDCLI.open(job)
         if let file = output, file != "-" {
             let tmp = file + ".part"
@@ -193,8 +226,8 @@ struct MSDExportCommand: ParsableCommand {
             }
             FileHandle.standardError.write(Data("tracespool: wrote \(file) (\(n) rows)\n".utf8))
         } else {
-            let out = FileHandle.standardOutput
-            MSDCLI.attempt { _ = try MSDExport.csv(m, masks: mask.masks) { try out.write(contentsOf: $0) } }
+            // A closed pipe (`| head`) ends the export quietly with exit 0, like `export`.
+            MSDCLI.attempt { _ = try MSDExport.csv(m, masks: mask.masks) { try MSDCLI.writeStdout($0) } }
         }
     }
 }

@@ -1,30 +1,68 @@
 import Foundation
+import TracespoolJobs
 import TracespoolPipeline
 
-/// Progress on stderr: a live bar redrawn in place on a terminal (throttled to 10 per second),
-/// plain lines (one per finished domain) otherwise, so logs of a nightly job stay readable.
+/// Progress on stderr: a live bar redrawn in place on a terminal (throttled to 10 per second) for
+/// every stage — seeds, detection, lineage, events, resources: batches done / planned, rows, rate,
+/// elapsed; plain lines (one per finished stage or domain) otherwise, so logs of a nightly job stay
+/// readable.
 final class ProgressLine: @unchecked Sendable {
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let started = Date()
+    private let isTerminal: Bool
     private var lastDraw = Date.distantPast
     private var drawn = false
+    private var stage = ""
+    private var stageStarted = Date()
+
+    init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) { self.isTerminal = isTerminal }
+
+    /// Elapsed time of the current stage (restarted when the stage's name changes).
+    private func elapsed(_ name: String, _ now: Date) -> Double {
+        if name != stage { stage = name; stageStarted = now }
+        return now.timeIntervalSince(stageStarted)
+    }
+
+    static func bar(_ done: Int, _ total: Int, width: Int = 24) -> String {
+        let filled = total == 0 ? width : min(width, width * done / max(1, total))
+        return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s < 60 ? String(format: "%.1f s", s) : String(format: "%d min %02d s", Int(s) / 60, Int(s) % 60)
+    }
+
+    private func draw(_ text: String, force: Bool, _ now: Date) {
+        guard force || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8))
+        drawn = true
+    }
+
+    /// A stage other than events (seeds, detection, lineage, resources): live on a terminal only;
+    /// its summary line comes from `note`.
+    func update(_ p: StageProgress) {
+        let now = Date()
+        let name = p.stage.isEmpty ? p.pass : p.stage
+        let t = elapsed(name, now)
+        guard isTerminal else { return }
+        let rate = Double(p.rows) / max(0.001, t)
+        draw("\(ProgressLine.bar(p.batchesDone, p.batchesTotal)) \(name) \(p.batchesDone)/\(Wording.count(p.batchesTotal, "batch", "batches")) · "
+             + "\(Wording.count(p.rows, "row")) · \(Int(rate)) rows/s · \(ProgressLine.seconds(t))"
+             + (p.failedBatches > 0 ? " · \(p.failedBatches) failed" : ""),
+             force: p.batchesDone == 0 || p.batchesDone == p.batchesTotal, now)
+    }
 
     func update(_ p: EventsProgress) {
         let now = Date()
+        let t = elapsed("events", now)
         let domainDone = p.batchesDone == p.batchesTotal
         if isTerminal {
-            guard domainDone || now.timeIntervalSince(lastDraw) > 0.1 else { return }
-            lastDraw = now
-            let width = 24
-            let filled = p.batchesTotal == 0 ? width : width * p.batchesDone / p.batchesTotal
-            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            let rate = Double(p.totalRows) / max(0.001, now.timeIntervalSince(started))
-            let text = "\r\(bar) \(p.domain) [\(p.domainIndex + 1)/\(p.domainCount)] \(p.batchesDone)/\(p.batchesTotal) batches · "
-                + "\(p.totalRows) rows · \(Int(rate)) rows/s" + (p.failedBatches > 0 ? " · \(p.failedBatches) failed" : "") + "\u{1B}[K"
-            FileHandle.standardError.write(Data(text.utf8))
-            drawn = true
+            let rate = Double(p.totalRows) / max(0.001, t)
+            draw("\(ProgressLine.bar(p.batchesDone, p.batchesTotal)) \(p.domain) [\(p.domainIndex + 1)/\(p.domainCount)] "
+                 + "\(p.batchesDone)/\(Wording.count(p.batchesTotal, "batch", "batches")) · \(Wording.count(p.totalRows, "row")) · "
+                 + "\(Int(rate)) rows/s · \(ProgressLine.seconds(t))" + (p.failedBatches > 0 ? " · \(p.failedBatches) failed" : ""),
+                 force: domainDone, now)
         } else if domainDone {
-            let line = "tracespool: \(p.domain): \(p.domainRows) rows in \(p.batchesTotal) batches"
+            let line = "tracespool: \(p.domain): \(Wording.count(p.domainRows, "row")) in \(Wording.count(p.batchesTotal, "batch", "batches"))"
                 + (p.failedBatches > 0 ? ", \(p.failedBatches) failed" : "") + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }

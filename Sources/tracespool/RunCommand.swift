@@ -10,60 +10,67 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run one trace job in-process: seeds → lineage → events, spooled to SQLite.",
         discussion: """
-            Seeds (one kind per job): query_tool takes --lot-ids, --wafer-lots, --work-orders (GA/GC);
-            query_tool_reverse takes --serials, --gd-work-orders, --gd-lot-ids; mid_section_defect takes
-            --station with --from/--to (date mode) or any value flag (container mode). --seed-cids gives
-            seeds as CIDs for any profile. --cids skips seeds and lineage: the events of exactly those CIDs.
-            Values are comma-separated; '*' is a prefix wildcard after at least two characters.
+            Seeds (one kind per job): query_tool takes --lot-ids, --wafer-lots, --work-orders (GA/GC); \
+            query_tool_reverse takes --serials, --gd-work-orders, --gd-lot-ids; mid_section_defect takes \
+            --station with --from/--to (date mode) or any value flag (container mode). --seed-cids gives \
+            seeds as CIDs for any profile. --cids/--cids-file skip seeds and lineage: the events of exactly \
+            those CIDs (CIDs not in the warehouse are counted and named on stderr; if none is known the run \
+            ends with exit 5). Values are comma-separated; '*' is a prefix wildcard after at least two \
+            characters. A flag that does not apply to the chosen profile or trace is a usage error.
+
             Prints the job id on stdout (or one JSON object with --json); progress goes to stderr.
             \(ExitStatus.helpText)
             """)
 
-    @Option(help: "query_tool, query_tool_reverse or mid_section_defect.")
+    // Every flag is named explicitly: ArgumentParser's own spelling of a property can differ from
+    // the documented one (`seedCIDs` would be `--seed-ci-ds`). Numbers parse unconditionally, so
+    // `--cid-limit -1` is refused by validate() with a reason, not as "Missing value".
+    @Option(name: .customLong("profile"), help: "query_tool, query_tool_reverse or mid_section_defect.")
     var profile = "query_tool"
 
-    @Option(help: "Trace exactly these container ids, comma-separated (repeatable): no seeds, no lineage.")
+    @Option(name: .customLong("cids"), help: "Trace exactly these container ids, comma-separated (repeatable): no seeds, no lineage.")
     var cids: [String] = []
 
-    @Option(help: "File of container ids for --cids, one per line or comma-separated ('-' reads stdin).")
+    @Option(name: .customLong("cids-file"), help: "File of container ids for --cids, one per line or comma-separated ('-' reads stdin).")
     var cidsFile: String?
 
-    // Named explicitly: ArgumentParser would spell the property `--seed-ci-ds`.
     @Option(name: .customLong("seed-cids"), help: "Seeds given as container ids (then lineage expands them).")
     var seedCIDs: [String] = []
 
-    @Option(help: "Seeds: lot ids (CONTAINERNAME).") var lotIds: [String] = []
-    @Option(help: "Seeds: wafer lots (FIRSTNAME).") var waferLots: [String] = []
-    @Option(help: "Seeds: GA/GC work orders.") var workOrders: [String] = []
-    @Option(help: "Seeds: serial numbers (finished name, then lot id, then wafer lot).") var serials: [String] = []
-    @Option(help: "Seeds: GD work orders.") var gdWorkOrders: [String] = []
-    @Option(help: "Seeds: GD lot ids.") var gdLotIds: [String] = []
+    @Option(name: .customLong("lot-ids"), help: "Seeds: lot ids (CONTAINERNAME).") var lotIds: [String] = []
+    @Option(name: .customLong("wafer-lots"), help: "Seeds: wafer lots (FIRSTNAME).") var waferLots: [String] = []
+    @Option(name: .customLong("work-orders"), help: "Seeds: GA/GC work orders.") var workOrders: [String] = []
+    @Option(name: .customLong("serials"), help: "Seeds: serial numbers (finished name, then lot id, then wafer lot).") var serials: [String] = []
+    @Option(name: .customLong("gd-work-orders"), help: "Seeds: GD work orders.") var gdWorkOrders: [String] = []
+    @Option(name: .customLong("gd-lot-ids"), help: "Seeds: GD lot ids.") var gdLotIds: [String] = []
 
-    @Option(help: "MSD detection station group(s), comma-separated (default 測試).")
+    @Option(name: .customLong("station"), help: "MSD detection station group(s), comma-separated (default 測試).")
     var station: String?
-    @Option(help: "MSD date mode: first day, YYYY-MM-DD (inclusive).") var from: String?
-    @Option(help: "MSD date mode: last day, YYYY-MM-DD (inclusive, at most 730 days after --from).") var to: String?
-    @Option(help: "MSD lineage direction: backward (default) or forward.") var direction: String?
+    @Option(name: .customLong("from"), help: "MSD date mode: first day, YYYY-MM-DD (inclusive).") var from: String?
+    @Option(name: .customLong("to"), help: "MSD date mode: last day, YYYY-MM-DD (inclusive, at most 730 days after --from).") var to: String?
+    @Option(name: .customLong("direction"), help: "MSD lineage direction: backward (default) or forward.") var direction: String?
 
-    @Option(help: "Event domains, comma-separated (default: the profile's).")
+    @Option(name: .customLong("domains"), help: "Event domains, comma-separated (default: the profile's).")
     var domains: String?
 
-    @Option(help: "Refuse query_tool traces over this many CIDs (else TRACE_EVENTS_CID_LIMIT, default 50000).")
+    @Option(name: .customLong("cid-limit"), parsing: .unconditional,
+            help: "Refuse query_tool traces over this many CIDs (else TRACE_EVENTS_CID_LIMIT, default 50000).")
     var cidLimit: Int?
 
-    @Option(help: "CIDs per warehouse statement (else TRACE_CID_BATCH, default 1000).")
+    @Option(name: .customLong("cid-batch"), parsing: .unconditional, help: "CIDs per warehouse statement (else TRACE_CID_BATCH, default 1000).")
     var cidBatch: Int?
 
-    @Option(help: "Rows per in-memory block (else DB_SLOW_FETCHMANY_SIZE, default 5000).")
+    @Option(name: .customLong("fetch-rows"), parsing: .unconditional, help: "Rows per in-memory block (else DB_SLOW_FETCHMANY_SIZE, default 5000).")
     var fetchRows: Int?
 
-    @Option(help: "Per-statement timeout in ms (else TRACESPOOL_STATEMENT_TIMEOUT_MS, default 60000).")
+    @Option(name: .customLong("statement-timeout-ms"), parsing: .unconditional,
+            help: "Per-statement timeout in ms (else TRACESPOOL_STATEMENT_TIMEOUT_MS, default 60000).")
     var statementTimeoutMs: Int?
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var spool: SpoolOptions
 
-    @Flag(help: "Print one JSON object describing the finished job.")
+    @Flag(name: .customLong("json"), help: "Print one JSON object describing the finished job.")
     var json = false
 
     func validate() throws {
@@ -85,8 +92,15 @@ struct RunCommand: ParsableCommand {
             if file == "-" {
                 input.cidsFile = try CIDFile.fromStandardInput(into: spool.path)
             } else {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir) else {
+                    throw ValidationError("--cids-file \(file): no such file")
+                }
+                if isDir.boolValue {
+                    throw ValidationError("--cids-file \(file) is a folder: give a file of container ids (one per line or comma-separated)")
+                }
                 guard FileManager.default.isReadableFile(atPath: file) else {
-                    throw ValidationError("cannot read --cids-file \(file)")
+                    throw ValidationError("cannot read --cids-file \(file): permission denied")
                 }
                 input.cidsFile = CIDFile(path: file)
             }
@@ -126,8 +140,11 @@ struct RunCommand: ParsableCommand {
 
         let runner = JobRunner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger,
                                ttlSeconds: Int(env["TRACE_JOB_TTL_SECONDS"] ?? "") ?? 86_400)
+        // The CLI prints a failure itself (one line); the log gets it only when asked for (TRACESPOOL_LOG_LEVEL).
+        runner.failureLogLevel = .notice
         let bar = ProgressLine()
         runner.onProgress = { bar.update($0) }
+        runner.onStageProgress = { bar.update($0) }
         runner.onStage = { bar.note($0) }
         // An MSD job computes and stores its unmasked summary, so reading it later is instant.
         runner.afterMSDEvents = { spool in _ = try MSDSummaryStore.computeAndStore(spool: spool) }
@@ -150,6 +167,11 @@ struct RunCommand: ParsableCommand {
         } else {
             print(result.jobId)
             for w in result.warnings { FileHandle.standardError.write(Data("tracespool: warning: \(w)\n".utf8)) }
+        }
+        if result.unknownCIDs > 0 {
+            FileHandle.standardError.write(Data(("tracespool: warning: \(result.unknownCIDs) of \(Wording.count(result.cidCount, "container id")) "
+                + "\(result.unknownCIDs == 1 ? "is" : "are") not in the warehouse and have no rows: "
+                + Wording.sample(result.unknownCIDSample, total: result.unknownCIDs) + "\n").utf8))
         }
         for st in result.stages where st.quality != .complete {
             FileHandle.standardError.write(Data(
@@ -187,7 +209,7 @@ enum JobReport {
         var o: [String: Any] = [
             "job_id": r.jobId, "spool_path": r.spoolPath, "state": r.state, "quality": r.quality.rawValue, "profile": r.profile,
             "stage_quality": stages,
-            "cid_count": r.cidCount, "unknown_cid_count": r.unknownCIDs, "duplicate_cid_count": r.duplicateCIDs,
+            "cid_count": r.cidCount, "unknown_cid_count": r.unknownCIDs, "unknown_cids_sample": r.unknownCIDSample, "duplicate_cid_count": r.duplicateCIDs,
             "rows": rows, "domain_quality": quality, "warnings": r.warnings, "not_found": r.notFound,
             "stage_seconds": Dictionary(r.stageSeconds.map { ($0.0, ($0.1 * 1000).rounded() / 1000) }, uniquingKeysWith: { a, _ in a }),
             "elapsed_seconds": (r.elapsedSeconds * 1000).rounded() / 1000,

@@ -1,5 +1,11 @@
 import ArgumentParser
+import Foundation
 import Logging
+
+/// The version `tracespool --version` prints (one place).
+enum TracespoolVersion {
+    static let current = "0.9.0"
+}
 
 @main
 struct TracespoolCommand: ParsableCommand {
@@ -7,23 +13,36 @@ struct TracespoolCommand: ParsableCommand {
         commandName: "tracespool",
         abstract: "Trace semiconductor lots through their genealogy and spool every event to SQLite, in flat memory.",
         discussion: ExitStatus.helpText,
+        version: TracespoolVersion.current,
         subcommands: [RunCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self])
 }
 
-/// Logs go to stderr, at the level of `TRACESPOOL_LOG_LEVEL` (default warning, so stdout stays clean).
+/// Logs: timestamped lines on stderr for logs, not for people. A failure the CLI reports itself
+/// (`tracespool: CODE: message`) is not logged again at the default level. The level is
+/// `TRACESPOOL_LOG_LEVEL` if set; else `warning` when stderr is not a terminal (a nightly job's
+/// log keeps retries and failed batches), `error` on a terminal (people read the one-line
+/// messages and the progress bar).
 enum LogSetup {
+    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+
+    static var level: Logger.Level {
+        if let raw = ProcessInfo.processInfo.environment["TRACESPOOL_LOG_LEVEL"], let l = Logger.Level(rawValue: raw.lowercased()) {
+            return l
+        }
+        return stderrIsTerminal ? .error : .warning
+    }
+
     static let once: Void = {
+        let level = LogSetup.level
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
-            let raw = ProcessInfo.processInfo.environment["TRACESPOOL_LOG_LEVEL"] ?? "warning"
-            h.logLevel = Logger.Level(rawValue: raw) ?? .warning
+            h.logLevel = level
             return h
         }
     }()
+
     static func logger() -> Logger {
         _ = once
         return Logger(label: "tracespool")
     }
 }
-
-import Foundation
