@@ -10,6 +10,8 @@ public struct SourceError: Error, CustomStringConvertible, Sendable {
         case invalidSource = "SOURCE_INVALID"
         /// A `dwh` table or column the queries need does not exist.
         case missingTable = "SOURCE_SCHEMA_MISSING"
+        /// The role lacks USAGE on schema `dwh` or SELECT on a table a trace reads (`tracespool doctor`).
+        case permissionDenied = "SOURCE_PERMISSION_DENIED"
         /// The per-batch statement timeout fired.
         case timeout = "SOURCE_TIMEOUT"
         /// The connection dropped mid-statement.
