@@ -7,7 +7,7 @@ struct TracespoolCommand: ParsableCommand {
         commandName: "tracespool",
         abstract: "Trace semiconductor lots through their genealogy and spool every event to SQLite, in flat memory.",
         discussion: ExitStatus.helpText,
-        subcommands: [RunCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self])
+        subcommands: [RunCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self, DoctorCommand.self])
 }
 
 /// Logs go to stderr, at the level of `TRACESPOOL_LOG_LEVEL` (default warning, so stdout stays clean).
