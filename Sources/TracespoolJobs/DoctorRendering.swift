@@ -118,7 +118,7 @@ extension DoctorReport {
                 [i.index.table, Self.displayKey(i.index), Self.costCell(i.cost, costMethod, timeoutMs), Self.accessCell(i.cost),
                  i.cost?.probe ?? "-"]
             }, indent: 2)
-            out.append("  CREATE INDEX statements a DBA can run (read-only for tracespool: it never creates them):")
+            out.append("  For a DBA to run (tracespool never creates them):")
             for i in missing { out.append("    " + i.index.createStatement) }
         }
 
