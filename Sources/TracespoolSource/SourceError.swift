@@ -10,6 +10,9 @@ public struct SourceError: Error, CustomStringConvertible, Sendable {
         case invalidSource = "SOURCE_INVALID"
         /// A `dwh` table or column the queries need does not exist.
         case missingTable = "SOURCE_SCHEMA_MISSING"
+        /// The role lacks USAGE on schema `dwh` or SELECT on a table a trace reads (SQLSTATE 42501,
+        /// or found by `tracespool doctor`): every batch would fail alike, so the job stops.
+        case permissionDenied = "SOURCE_PERMISSION_DENIED"
         /// The per-batch statement timeout fired.
         case timeout = "SOURCE_TIMEOUT"
         /// The connection dropped mid-statement.
@@ -18,8 +21,6 @@ public struct SourceError: Error, CustomStringConvertible, Sendable {
         case queryFailed = "SOURCE_QUERY_FAILED"
         /// The warehouse returned something we cannot decode.
         case badData = "SOURCE_BAD_DATA"
-        /// The connecting role may not read a table (SQLSTATE 42501): every batch would fail alike.
-        case permissionDenied = "SOURCE_PERMISSION_DENIED"
         /// The job's exported snapshot can no longer be imported (the server restarted, or the
         /// anchor connection died): fetching more would mix warehouse states, so the job stops.
         case snapshotLost = "SOURCE_SNAPSHOT_LOST"

@@ -32,14 +32,20 @@ public final class SourceSnapshot: @unchecked Sendable {
                 + "the job stops rather than mix warehouse states", sqlState: e.sqlState)
         }
         try c.execute("SET LOCAL statement_timeout = \(max(0, statementTimeoutMs))")
+        for setting in SourceSnapshot.readerSettings { try c.execute(setting) }
+        return c
+    }
+
+    /// The planner settings of every fetch connection (`tracespool doctor` plans its sample
+    /// batches under them too).
+    public static let readerSettings = [
         // A batch's sort (by CID, then source order) fits in memory instead of spilling to disk.
-        try c.execute("SET LOCAL work_mem = '64MB'")
+        "SET LOCAL work_mem = '64MB'",
         // Batch joins are id equalities. A merge join orders char(16) ids with the database's
         // collation (strcoll per comparison under a non-C locale) and measured ~3× slower than a
         // hash join over the batch's own ≤ 1000 container rows.
-        try c.execute("SET LOCAL enable_mergejoin = off")
-        return c
-    }
+        "SET LOCAL enable_mergejoin = off",
+    ]
 
     /// Runs small lookups inside the snapshot on the anchor connection.
     public var connection: PGConnection { anchor }
