@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // SHA-256 of a job's normalised request (its reuse key).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Test-only: an independent RFC 4180 parser to read back the CSV export.
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
@@ -31,6 +33,7 @@ let package = Package(
         .target(name: "TracespoolJobs", dependencies: [
             "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "tracespool", dependencies: [
             "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",

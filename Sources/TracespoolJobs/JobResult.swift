@@ -25,6 +25,8 @@ public struct JobResult: Sendable {
     public let stages: [SpoolStageQuality]
     public let stageSeconds: [(String, Double)]
     public let elapsedSeconds: Double
+    /// One line per attempt after the first (`JobExecution`), nil for a job that ran once.
+    public var resumes: String? = nil
 
     /// The worst over all stages: `partial` when any stage or domain lost batches, else `complete`.
     public var quality: StageQuality {

@@ -3,7 +3,8 @@ import TracespoolPipeline
 import TracespoolSource
 import TracespoolSpool
 
-/// What a job was asked to do, validated. Stored verbatim in the spool's meta and the catalog.
+/// What a job was asked to do, validated. Stored normalised in the catalog and the spool's meta,
+/// its lists in the job's request file (`RequestFile`).
 public struct TraceRequest: Codable, Sendable, Equatable {
     public var profile: Profile
     public var domains: [String]
@@ -22,8 +23,33 @@ public struct TraceRequest: Codable, Sendable, Equatable {
     /// `forward` or `backward` (query_tool: forward; query_tool_reverse: backward; MSD: chosen).
     public var direction: String
     public var msd: MSDParameters?
+    /// Per-job overrides of the events settings (`--cid-batch`, `--fetch-rows`,
+    /// `--statement-timeout-ms`): stored with the request, so the worker that runs it uses them.
+    public var tuning: Tuning?
+
+    public struct Tuning: Codable, Sendable, Equatable {
+        public var cidBatchSize: Int?
+        public var fetchRows: Int?
+        public var statementTimeoutMs: Int?
+        public init(cidBatchSize: Int?, fetchRows: Int?, statementTimeoutMs: Int?) {
+            self.cidBatchSize = cidBatchSize
+            self.fetchRows = fetchRows
+            self.statementTimeoutMs = statementTimeoutMs
+        }
+
+        public func applied(to base: EventsConfig) -> EventsConfig {
+            var c = base
+            if let b = cidBatchSize { c.cidBatchSize = b }
+            if let f = fetchRows { c.fetchRows = f }
+            if let t = statementTimeoutMs { c.statementTimeoutMs = t }
+            return c
+        }
+    }
+
+    /// Set once the lists are in the job's request file (`RequestFile`): their sizes.
+    public var storedLists: StoredLists?
     /// True when the trace is an explicit CID list (no seeds, no lineage).
-    public var hasExplicitCIDs: Bool { !cids.isEmpty || cidsFile != nil }
+    public var hasExplicitCIDs: Bool { !cids.isEmpty || cidsFile != nil || (storedLists?.cids ?? 0) > 0 }
 
     /// Admission limit for query_tool / query_tool_reverse (`TRACE_EVENTS_CID_LIMIT`).
     public var cidLimit: Int
@@ -190,22 +216,6 @@ public struct TraceRequest: Codable, Sendable, Equatable {
             duplicateCIDs: cids.duplicates + seedCIDs.duplicates,
             seedCIDs: seedCIDs.cids, resolveType: givenTypes.first, values: values, direction: direction, msd: msd,
             cidLimit: input.cidLimit)
-    }
-
-    /// The request as recorded in the catalog and the spool's meta. CID lists are recorded as
-    /// counts: the CIDs themselves are in the spool (`trace_cids`, `seeds`), and a 115 000-CID list
-    /// would make every read of the meta table megabytes long.
-    public func recordJSON() throws -> String {
-        var copy = self
-        copy.cids = []
-        copy.seedCIDs = []
-        var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(copy)) as? [String: Any] ?? [:]
-        object["cids"] = nil
-        object["seedCIDs"] = nil
-        object["cid_count"] = cids.count
-        object["seed_cid_count"] = seedCIDs.count
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// The resolve types a profile accepts (`trace-pipeline.md` §1.1).

@@ -2,7 +2,7 @@ import Foundation
 
 /// UTC calendar fields from the C library. Foundation's Calendar, TimeZone and date formatters
 /// load ICU (≈ 6 MiB of resident data) on first use; job ids and catalog times need none of it.
-enum UTCTime {
+public enum UTCTime {
     struct Fields {
         let year, month, day, hour, minute, second: Int
     }
@@ -21,7 +21,7 @@ enum UTCTime {
     }
 
     /// `2026-11-26T16:01:35Z`
-    static func iso(_ date: Date) -> String {
+    public static func iso(_ date: Date) -> String {
         let f = fields(date)
         return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))Z"
     }

@@ -1,34 +1,8 @@
 import TracespoolSpool
 
-/// A value bound to a statement parameter.
-enum SQLArg {
-    case text(String?)
-    case int(Int)
-    case real(Double)
-}
-
-/// Small conveniences over the spool's SQLite wrapper, used by the MSD queries.
+/// Small conveniences over the spool's SQLite wrapper, used by the MSD queries (`run`, `each`,
+/// `rows` and `SQLArg` are the spool module's).
 extension SQLiteDatabase {
-    func run(_ sql: String, _ args: [SQLArg] = []) throws {
-        let s = try prepare(sql)
-        s.bindAll(args)
-        while try s.step() {}
-    }
-
-    /// Runs a query and hands every row to `body`.
-    func each(_ sql: String, _ args: [SQLArg] = [], _ body: (SQLiteStatement) throws -> Void) throws {
-        let s = try prepare(sql)
-        s.bindAll(args)
-        while try s.step() { try body(s) }
-    }
-
-    /// Maps every row.
-    func rows<T>(_ sql: String, _ args: [SQLArg] = [], _ map: (SQLiteStatement) throws -> T) throws -> [T] {
-        var out: [T] = []
-        try each(sql, args) { out.append(try map($0)) }
-        return out
-    }
-
     func tableExists(_ name: String, schema: String = "main") throws -> Bool {
         try scalarInt("SELECT count(*) FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?1", [name]) ?? 0 > 0
     }
@@ -57,17 +31,6 @@ extension SQLiteDatabase {
 }
 
 extension SQLiteStatement {
-    func bindAll(_ args: [SQLArg]) {
-        for (i, a) in args.enumerated() {
-            let idx = Int32(i + 1)
-            switch a {
-            case .text(let v): bind(idx, v)
-            case .int(let v): bind(idx, v)
-            case .real(let v): bind(idx, v)
-            }
-        }
-    }
-
     /// A numeric column as Double (NULL → 0).
     func num(_ i: Int) -> Double { double(i) ?? 0 }
     /// An integer column (NULL → 0).

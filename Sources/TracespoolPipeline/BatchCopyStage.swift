@@ -61,7 +61,8 @@ public final class BatchCopyStage {
         // is written. The writer still takes batches strictly in order, which keeps the spool's
         // arrival order the grouped order; a fetcher that runs ahead waits on its own small block
         // pool (two blocks: one being filled, one being written), so memory stays bounded by
-        // n × 2 × fetchRows rows.
+        // n × 2 × fetchRows rows. (Grouped order itself is a property of the rows' keys, see
+        // `DomainTableWriter`; taking batches in order keeps readers of a running job simple.)
         let lanes = max(1, min(config.fetchConnections, work.count))
         let handoffs = (0..<lanes).map { _ in
             BlockHandoff(blocks: 2, columnCount: table.columns.count, rowsPerBlock: config.fetchRows)
@@ -107,6 +108,7 @@ public final class BatchCopyStage {
                     try writer.write(block, batch: batch)
                 case .batchRetry:
                     if open { try db.execute("ROLLBACK"); open = false }
+                    writer.restartBatch()
                 case .batchDone(let batch, let rows, let attempts, let seconds):
                     if !open { try db.execute("BEGIN IMMEDIATE"); open = true }
                     try spool.markBatchDone(domain: ledgerName, batch: batch, rows: rows, attempts: attempts, seconds: seconds)
@@ -119,6 +121,7 @@ public final class BatchCopyStage {
                     break batch
                 case .batchFailed(let batch, let attempts, let error):
                     if open { try db.execute("ROLLBACK"); open = false }
+                    writer.restartBatch()
                     try db.transaction {
                         try spool.markBatchFailed(domain: ledgerName, batch: batch, attempts: attempts,
                                                   code: error.code, message: error.message)

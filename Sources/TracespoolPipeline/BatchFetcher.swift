@@ -41,13 +41,22 @@ final class BatchFetcher: @unchecked Sendable {
              parameters: @Sendable (Int, BatchPlan.Item, BatchMembers) throws -> [String?]) {
         defer { finished.signal() }
         var connection: PGConnection?
-        defer { connection?.close() }
+        // A cancel request cancels the statement in flight (PQcancel), not only the next batch.
+        var cancelHook: Int?
+        func disconnect() {
+            if let h = cancelHook { cancellation.remove(h) }
+            cancelHook = nil
+            connection?.close()
+            connection = nil
+        }
+        defer { disconnect() }
         let row = CopyTextRow(columnCount: columnCount)
         let members = BatchMembers()
         var contractChecked = false
         for item in work {
             if cancellation.isCancelled { handoff.send(.fatal(CancelledError())); return }
             var attempt = 0
+            var firstLoss: Date?
             while true {
                 attempt += 1
                 let started = Date()
@@ -56,6 +65,8 @@ final class BatchFetcher: @unchecked Sendable {
                         let c = try snapshot.openReader(statementTimeoutMs: config.statementTimeoutMs)
                         for setting in sessionSettings { try c.execute(setting) }
                         connection = c
+                        let canceller = c.canceller()
+                        cancelHook = cancellation.onCancel { canceller.cancel() }
                     }
                     let literals = try parameters(item.batch, item.item, members)
                     if !contractChecked {
@@ -69,19 +80,25 @@ final class BatchFetcher: @unchecked Sendable {
                 } catch is BlockHandoff.Closed {
                     return
                 } catch let e as SourceError {
+                    if cancellation.isCancelled {
+                        // The statement was cancelled for the job's sake: not a failed batch.
+                        handoff.send(.fatal(CancelledError()))
+                        return
+                    }
                     if e.kind == .connectionLost || e.kind == .unavailable || connection?.isBroken == true {
-                        connection?.close()
-                        connection = nil
-                        if attempt <= config.connectionRetries {
+                        disconnect()
+                        let lostAt = firstLoss ?? Date()
+                        firstLoss = lostAt
+                        if Date().timeIntervalSince(lostAt) < config.sourceRetrySeconds {
                             handoff.send(.batchRetry(batch: item.batch))
-                            let delay = config.backoffMs * (1 << (attempt - 1))
+                            let delay = min(config.maxBackoffMs, config.backoffMs * (1 << min(attempt - 1, 16)))
                             logger.warning("connection lost, retrying batch", metadata: [
                                 "batch": "\(item.batch)", "attempt": "\(attempt)", "delay_ms": "\(delay)"])
                             Thread.sleep(forTimeInterval: Double(delay) / 1000)
                             continue
                         }
                         handoff.send(.fatal(SourceError(.connectionLost,
-                            "lost the source connection \(attempt) times on batch \(item.batch): \(e.message)")))
+                            "lost the source connection \(attempt) times in \(Int(config.sourceRetrySeconds)) s on batch \(item.batch): \(e.message)")))
                         return
                     }
                     if e.stopsTheJob {
@@ -90,8 +107,7 @@ final class BatchFetcher: @unchecked Sendable {
                     }
                     // A timeout or statement error fails this batch only. The transaction is
                     // aborted, so the next batch needs a fresh connection in the same snapshot.
-                    connection?.close()
-                    connection = nil
+                    disconnect()
                     handoff.send(.batchFailed(batch: item.batch, attempts: attempt,
                                               error: SourceErrorSummary(code: e.code, message: e.message)))
                     break

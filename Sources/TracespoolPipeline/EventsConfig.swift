@@ -8,9 +8,12 @@ public struct EventsConfig: Sendable {
     public var statementTimeoutMs = 60_000
     /// Warehouse connections fetching batches in turn (`TRACESPOOL_FETCH_CONNECTIONS`).
     public var fetchConnections = 2
-    /// Retries of a batch after a lost connection, with exponential backoff from `backoffMs`.
-    public var connectionRetries = 3
+    /// How long a batch whose connection was lost is retried (`TRACESPOOL_SOURCE_RETRY_SECONDS`):
+    /// long enough to ride out a server restart, then the job fails resumable. Backoff doubles
+    /// from `backoffMs` up to `maxBackoffMs`.
+    public var sourceRetrySeconds = 60.0
     public var backoffMs = 500
+    public var maxBackoffMs = 5000
     /// How the `jobs` domain finds a batch's jobs (`TRACESPOOL_JOBS_MATCH`).
     public var jobsMatch = JobsMatch.auto
 
@@ -39,6 +42,7 @@ public struct EventsConfig: Sendable {
         if let v = try read("DB_SLOW_FETCHMANY_SIZE", 1...1_000_000) { c.fetchRows = v }
         if let v = try read("TRACESPOOL_STATEMENT_TIMEOUT_MS", 0...86_400_000) { c.statementTimeoutMs = v }
         if let v = try read("TRACESPOOL_FETCH_CONNECTIONS", 1...16) { c.fetchConnections = v }
+        if let v = try read("TRACESPOOL_SOURCE_RETRY_SECONDS", 0...86_400) { c.sourceRetrySeconds = Double(v) }
         if let raw = env["TRACESPOOL_JOBS_MATCH"] {
             guard let m = JobsMatch(rawValue: raw) else {
                 throw ConfigError(message: "TRACESPOOL_JOBS_MATCH=\(raw) is not one of " + JobsMatch.allCases.map(\.rawValue).joined(separator: ", "))

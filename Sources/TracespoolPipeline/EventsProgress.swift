@@ -31,9 +31,36 @@ public struct DomainOutcome: Sendable, Equatable {
 public final class CancellationFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
+    private var hooks: [Int: @Sendable () -> Void] = [:]
+    private var nextHook = 0
     public init() {}
-    public func cancel() { lock.withLock { cancelled = true } }
+
+    /// Sets the flag and runs every registered hook once (e.g. `PQcancel` of the statement in
+    /// flight, `sqlite3_interrupt` of an aggregation), so a cancel does not wait for a statement.
+    public func cancel() {
+        let pending: [@Sendable () -> Void] = lock.withLock {
+            if cancelled { return [] }
+            cancelled = true
+            return Array(hooks.values)
+        }
+        pending.forEach { $0() }
+    }
+
     public var isCancelled: Bool { lock.withLock { cancelled } }
+
+    /// Registers `hook` to run on cancel (at once if already cancelled); returns its token.
+    @discardableResult
+    public func onCancel(_ hook: @escaping @Sendable () -> Void) -> Int {
+        let (token, now): (Int, Bool) = lock.withLock {
+            nextHook += 1
+            if !cancelled { hooks[nextHook] = hook }
+            return (nextHook, cancelled)
+        }
+        if now { hook() }
+        return token
+    }
+
+    public func remove(_ token: Int) { lock.withLock { _ = hooks.removeValue(forKey: token) } }
 }
 
 public struct CancelledError: Error, CustomStringConvertible, Sendable {

@@ -6,6 +6,7 @@ import Foundation
 /// fetcher thread can take ownership of it).
 public final class PGConnection: @unchecked Sendable {
     private var conn: OpaquePointer?
+    var rawHandle: OpaquePointer? { conn }
 
     /// Connects with a libpq URI or conninfo string; an empty string means libpq's own defaults
     /// (`PGHOST`, `PGDATABASE`, …). Passwords never appear in the errors it throws.

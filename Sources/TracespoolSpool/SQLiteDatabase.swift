@@ -33,6 +33,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
 
     deinit { sqlite3_close_v2(db) }
 
+    /// How long a statement waits for another connection's lock before failing `SQLITE_BUSY`.
+    public func setBusyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(db, milliseconds) }
+
     /// Runs one or more statements without results.
     public func execute(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?

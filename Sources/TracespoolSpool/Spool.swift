@@ -5,6 +5,9 @@ import Foundation
 public final class Spool: @unchecked Sendable {
     public let database: SQLiteDatabase
     public let path: String
+    /// The attempt of the job this connection writes for (`takeFence`); nil for readers.
+    public private(set) var fenceAttempt: Int?
+    static let fenceKey = "lease.attempt"
 
     /// Settings every spool connection uses: a fixed, small page cache (it also caps the sorter's
     /// memory), temp files on disk (never `temp_store=MEMORY`), WAL so readers see committed
@@ -78,9 +81,40 @@ public final class Spool: @unchecked Sendable {
         return Spool(database: db)
     }
 
+    // MARK: fence
+
+    /// Makes this connection the spool's only writer for `attempt` of its job: a worker that lost
+    /// its lease and comes back (a stopped process continued) finds a newer attempt here at its
+    /// next commit and stands down — its rows are rolled back with the transaction that tried.
+    /// Waits for the write lock a stale worker may still hold, up to `lockWaitSeconds`.
+    public func takeFence(attempt: Int, lockWaitSeconds: Int) throws {
+        database.setBusyTimeout(milliseconds: Int32(clamping: lockWaitSeconds * 1000))
+        do {
+            try database.transaction { try writeMeta(Spool.fenceKey, String(attempt)) }
+        } catch let e as SpoolError where e.message.contains("locked") || e.message.contains("busy") {
+            throw SpoolError(.locked, "\(path) stayed locked by another process for \(lockWaitSeconds) s: \(e.message)")
+        }
+        fenceAttempt = attempt
+    }
+
+    /// Throws `SPOOL_LEASE_LOST` when another attempt took the spool over. Cheap (one key lookup):
+    /// called inside every batch's transaction and every meta write.
+    public func checkFence() throws {
+        guard let mine = fenceAttempt else { return }
+        let current = try database.scalarText("SELECT value FROM meta WHERE key = ?1", [Spool.fenceKey])
+        if current != String(mine) {
+            throw SpoolError(.leaseLost, "attempt \(current ?? "?") of this job owns \(path) now; attempt \(mine) stands down")
+        }
+    }
+
     // MARK: meta
 
     public func setMeta(_ key: String, _ value: String?) throws {
+        try checkFence()
+        try writeMeta(key, value)
+    }
+
+    private func writeMeta(_ key: String, _ value: String?) throws {
         let s = try database.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         try s.bind([key, value])
         try s.step()
@@ -129,6 +163,7 @@ public final class Spool: @unchecked Sendable {
 
     /// Builds the CID index of a loaded domain and records its row count and status.
     public func finishDomain(_ domain: SpoolDomain, status: String) throws {
+        try checkFence()
         try database.execute(SpoolSchema.domainIndex(domain))
         let rows = try rowCount(domain)
         let s = try database.prepare("UPDATE domains SET rows = ?2, status = ?3 WHERE domain = ?1")

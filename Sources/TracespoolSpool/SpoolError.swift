@@ -11,6 +11,10 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable {
         case unsupportedVersion = "SPOOL_UNSUPPORTED_VERSION"
         /// The file is damaged or truncated.
         case corrupt = "SPOOL_CORRUPT"
+        /// The writer's lease was taken over: another attempt of the job owns the spool now.
+        case leaseLost = "SPOOL_LEASE_LOST"
+        /// Another process holds the spool's write lock for longer than we wait.
+        case locked = "SPOOL_LOCKED"
         /// Any other SQLite failure.
         case failed = "SPOOL_FAILED"
     }

@@ -30,6 +30,7 @@ extension Spool {
 
     /// Marks a batch done inside the caller's transaction (the one that inserted its rows).
     public func markBatchDone(domain: String, batch: Int, rows: Int, attempts: Int, seconds: Double) throws {
+        try checkFence()
         let s = try database.prepare("""
             UPDATE ledger SET state = 'done', rows = ?3, attempts = ?4, seconds = ?5, error_code = NULL, error = NULL
             WHERE domain = ?1 AND batch = ?2
@@ -39,6 +40,7 @@ extension Spool {
     }
 
     public func markBatchFailed(domain: String, batch: Int, attempts: Int, code: String, message: String) throws {
+        try checkFence()
         let s = try database.prepare("""
             UPDATE ledger SET state = 'failed', rows = 0, attempts = ?3, error_code = ?4, error = ?5
             WHERE domain = ?1 AND batch = ?2
@@ -61,5 +63,22 @@ extension Spool {
                 errorCode: s.text(8), error: s.text(9)))
         }
         return out
+    }
+}
+
+extension Spool {
+    /// `jobs retry-failed`: failed batches become pending again (their rows were never kept), so
+    /// the next run of the job fetches them; with `seq` keyed by batch they land in grouped order.
+    /// Returns how many batches were reset.
+    @discardableResult
+    public func resetFailedBatches() throws -> Int {
+        try database.transaction {
+            try checkFence()
+            try database.execute("UPDATE ledger SET state = 'pending', error_code = NULL, error = NULL WHERE state = 'failed'")
+            let n = database.changes
+            try database.execute("UPDATE domains SET status = 'pending' WHERE status <> 'complete'")
+            try database.execute("DELETE FROM meta WHERE key IN ('stage.aggregated', 'quality', 'finished_at')")
+            return n
+        }
     }
 }

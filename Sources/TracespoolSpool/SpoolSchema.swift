@@ -42,9 +42,9 @@ public enum SpoolSchema {
         ) WITHOUT ROWID;
         """
 
-    /// A domain's typed table. `seq` is arrival order; batches arrive in CID order and each batch's
-    /// rows in (CID, source order), so `seq` order is the grouped order. `batch` ties rows to the
-    /// ledger so a failed batch's rows can be removed before a retry.
+    /// A domain's typed table. `seq` is `batch << 32 + position` (from 1) (`DomainTableWriter`): batches are
+    /// cut in CID order and each batch's rows arrive in (CID, source order), so `seq` order is the
+    /// grouped order, however late a batch is committed. `batch` ties rows to the ledger.
     static func domainTable(_ d: SpoolDomain) -> String {
         let cols = d.columns.map { "  \"\($0.name)\" \($0.type == .numeric ? "NUMERIC" : "TEXT")" }
         return """

@@ -80,25 +80,32 @@ final class ProgressLine: @unchecked Sendable {
     }
 }
 
-/// First Ctrl-C asks the job to stop between batches; a second one exits at once.
+/// The first Ctrl-C or SIGTERM asks the job to stop (the statement in flight is cancelled); a
+/// second one exits at once — every committed batch stays, so the job is still resumable.
+/// Both signals are handled on one serial queue, so the count needs no lock.
 final class InterruptHandler: @unchecked Sendable {
-    private let source: DispatchSourceSignal
+    private var sources: [DispatchSourceSignal] = []
     private var count = 0
+    private static let queue = DispatchQueue(label: "tracespool.signals")
 
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [unowned self] in
-            count += 1
-            if count > 1 { exit(130) }
-            FileHandle.standardError.write(Data("\ntracespool: stopping after the current batch (Ctrl-C again to quit now)\n".utf8))
-            onInterrupt()
+    init(message: String = "stopping (Ctrl-C again to quit now)", _ onInterrupt: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: InterruptHandler.queue)
+            source.setEventHandler { [unowned self] in
+                count += 1
+                if count > 1 { exit(130) }
+                FileHandle.standardError.write(Data("\ntracespool: \(message)\n".utf8))
+                onInterrupt()
+            }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
     }
 
     func release() {
-        source.cancel()
+        sources.forEach { $0.cancel() }
         signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 }

@@ -22,7 +22,7 @@ struct EventsStageTests {
         var config = EventsConfig()
         config.cidBatchSize = batch
         config.fetchRows = fetchRows
-        let runner = JobRunner(spoolDir: folder, conninfo: try TestEnvironment.warehouse(warehouse), config: config,
+        let runner = try JobRunner(spoolDir: folder, conninfo: try TestEnvironment.warehouse(warehouse), config: config,
                                logger: Logger(label: "test"))
         return try runner.run(try TraceRequest.make(input("query_tool") { $0.domains = domains; $0.cids = cids }))
     }

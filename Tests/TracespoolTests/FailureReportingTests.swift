@@ -58,9 +58,10 @@ struct FailureReportingTests {
         #expect(r.status == 69, "\(r.stderr)")
         #expect(errorCode(o) == "SOURCE_QUERY_FAILED")
         #expect(r.stderr.contains("lineage"), "\(r.stderr)")
-        // A failed job leaves no spool behind, and its catalog row says failed.
-        let spools = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("j") }
-        #expect(spools.isEmpty)
+        // The catalog row says failed with the warehouse's code (the spool stays for a resume).
+        let store = try SQLiteJobStore(folder: folder.path)
+        let job = try #require(try store.list(state: nil, limit: 1, after: nil).first)
+        #expect(job.state == .failed && job.errorCode == "SOURCE_QUERY_FAILED", "\(job)")
     }
 
     @Test("a failed detection batch: partial under `detection`, exit 3, and every MSD output says so")
@@ -84,8 +85,8 @@ struct FailureReportingTests {
         #expect(r.stderr.contains("detection is partial"), "\(r.stderr)")
         let job = try #require(o["job_id"] as? String)
         // The catalog holds the quality: a partial job is not a plain success.
-        let catalog = try Catalog(folder: folder.path)
-        #expect(try catalog.job(job)?.quality == "partial")
+        let store = try SQLiteJobStore(folder: folder.path)
+        #expect(try store.get(id: job)?.quality == .partial)
         // Every MSD output carries it.
         let summary = try runCLI(["msd", "summary", job, "--spool-dir", folder.path])
         #expect(summary.status == 0, "\(summary.stderr)")

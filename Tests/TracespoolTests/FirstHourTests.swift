@@ -141,9 +141,14 @@ struct FirstHourTests {
                 // Parsed for real: the flag (with a value if it takes one) plus something validate()
                 // or the job lookup refuses, so nothing runs. A parse error would name the flag.
                 var args = c.path
-                if ["export", "lineage"].contains(c.path.last ?? "") || c.path.first == "msd" && c.path.count == 2 { args.append("j-no-such-job") }
+                if ["export", "lineage"].contains(c.path.last ?? "") || c.path.first == "msd" && c.path.count == 2
+                    || c.path.first == "jobs" && ["show", "cancel", "resume", "retry-failed", "rm"].contains(c.path.last ?? "") {
+                    args.append("j-no-such-job")
+                }
                 args += [m.flag] + (c.takesValue[m.flag] == true ? ["1"] : [])
-                if c.path == ["run"] { args += m.flag == "--fetch-rows" ? ["--cid-batch", "0"] : ["--fetch-rows", "0"] }
+                if c.path == ["run"] || c.path == ["submit"] { args += m.flag == "--fetch-rows" ? ["--cid-batch", "0"] : ["--fetch-rows", "0"] }
+                if c.path == ["worker"] { args += m.flag == "--concurrency" ? ["--poll-ms", "1"] : ["--concurrency", "0"] }
+                if c.path == ["jobs", "list"] { args += m.flag == "--limit" ? ["--state", "bogus"] : ["--limit", "0"] }
                 if m.flag != "--spool-dir", c.flags.contains("--spool-dir") { args += ["--spool-dir", folder.path + "/none"] }
                 // doctor has no spool: an unreachable source makes it refuse without a warehouse.
                 if c.path == ["doctor"], m.flag != "--source" { args += ["--source", "host=/nonexistent-tracespool-socket"] }

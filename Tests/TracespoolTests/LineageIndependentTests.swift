@@ -114,7 +114,7 @@ struct LineageIndependentTests {
         let folder = TempFolder()
         var config = EventsConfig()
         config.cidBatchSize = 7
-        let runner = JobRunner(spoolDir: folder.path, conninfo: try TestEnvironment.warehouse(warehouse), config: config, logger: Logger(label: "t"))
+        let runner = try JobRunner(spoolDir: folder.path, conninfo: try TestEnvironment.warehouse(warehouse), config: config, logger: Logger(label: "t"))
         let result = try runner.run(try TraceRequest.make(input(profile) { $0.seedCIDs = seeds; $0.domains = ["history"] }))
         let spool = try Spool.open(at: result.spoolPath)
         let walker = Walker(c)

@@ -120,7 +120,7 @@ struct ReadersPagingTests {
         }
         #expect(code { _ = try ReadersFixture.export(otherJob) { $0.cursor = text } } == "READER_CURSOR_FOREIGN")
         // Same job id, same domain, but positions past this spool's end: made on another spool.
-        let far = ExportCursor(kind: .rows, jobId: s.jobId, positions: [.init(domain: "history", after: 5, high: 1_000_000)], emitted: 5)
+        let far = ExportCursor(kind: .rows, jobId: s.jobId, positions: [.init(domain: "history", after: 5, high: 1 << 60)], emitted: 5)
         #expect(code { _ = try ReadersFixture.export(other.path) { $0.cursor = far.encoded() } } == "READER_CURSOR_FOREIGN")
         // The CSV export takes the rows cursor of the NDJSON records export (same rows).
         #expect(code { _ = try ReadersFixture.export(s.path) { $0.format = .csv; $0.cursor = text } } == nil)

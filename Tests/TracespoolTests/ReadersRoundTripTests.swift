@@ -210,7 +210,8 @@ struct ReadersRoundTripTests {
         let d = SpoolDomain.named("downstream_rejects")!
         let block = RowBlock(columnCount: d.columns.count, capacity: 1)
         ReadersFixture.append([Array("A".utf8), [0x61, 0xFF, 0x62, 0xE6, 0xB8], nil, nil, nil, nil, nil], to: block)
-        try spool.database.transaction { try DomainTableWriter(spool: spool, domain: d).write(block, batch: 0) }
+        // A later batch: its rows follow batch 0's in grouped order (seq is keyed by batch).
+        try spool.database.transaction { try DomainTableWriter(spool: spool, domain: d).write(block, batch: 1) }
         try spool.database.execute("UPDATE domains SET rows = rows + 1")
         let (text, _) = try ReadersFixture.export(path, capacity: 4096)
         let lines = try ReadersFixture.lines(text)

@@ -72,7 +72,7 @@ struct SeedAndAdmissionTests {
                 #expect(e["code"] as? String == "CID_LIMIT_EXCEEDED" && e["cid_count"] as? Int == 4 && e["limit"] as? Int == 3)
                 let catalog = try SQLiteDatabase(path: folder.path + "/catalog.sqlite", mode: .readOnly)
                 #expect(try catalog.scalarText("SELECT state || ' ' || error_code FROM jobs") == "failed CID_LIMIT_EXCEEDED")
-                #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sqlite") && $0.hasPrefix("j") }.isEmpty)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sqlite") && $0.hasPrefix("j") && !$0.hasSuffix(".request.sqlite") }.isEmpty)
             } else {
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(try parseJSONObject(r.stdout)["cid_count"] as? Int == 4)

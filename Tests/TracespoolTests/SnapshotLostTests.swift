@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracespoolJobs
 import TracespoolSource
 import TracespoolSpool
 
@@ -8,7 +9,7 @@ import TracespoolSpool
 /// and never be recorded as a success.
 @Suite("Snapshot lost")
 struct SnapshotLostTests {
-    @Test("PostgreSQL restarted during the events stage: SOURCE_SNAPSHOT_LOST, exit 69, no spool, catalog failed")
+    @Test("PostgreSQL restarted during the events stage: SOURCE_SNAPSHOT_LOST, exit 69, catalog failed; jobs resume finishes it")
     func restartMidJob() throws {
         let cluster = try PrivateCluster()
         try cluster.shell("""
@@ -54,21 +55,29 @@ struct SnapshotLostTests {
         let o = try parseJSONObject(r.stdout)
         #expect((o["error"] as? [String: Any])?["code"] as? String == "SOURCE_SNAPSHOT_LOST", "\(r.stdout)")
         #expect(seconds < 30, "took \(seconds) s")
-        // No partial spool is left, and the catalog says failed with the code.
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        #expect(!files.contains { $0.hasPrefix("j") && $0.hasSuffix(".sqlite") }, "\(files)")
+        // The catalog says failed with the code, never a success; the spool is kept, resumable.
         let catalog = try SQLiteDatabase(path: folder.path + "/catalog.sqlite", mode: .readOnly)
-        let s = try catalog.prepare("SELECT state, error_code, quality FROM jobs")
+        let s = try catalog.prepare("SELECT state, error_code, quality, id FROM jobs")
         #expect(try s.step())
         #expect(s.text(0) == "failed")
         #expect(s.text(1) == "SOURCE_SNAPSHOT_LOST")
-        #expect(s.text(2) == nil)
+        #expect(s.text(2) == "failed")
+        let id = s.text(3) ?? ""
+        s.reset()
+        // Resumed in a new snapshot: the committed batches are kept, the rest fetched, nothing twice.
+        let resumed = try runCLI(["jobs", "resume", id, "--json", "--source", cluster.conninfo("w", user: "tracespool_reader"),
+                                  "--spool-dir", folder.path])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let spool = try Spool.open(at: folder.path + "/\(id).sqlite")
+        #expect(try spool.database.scalarInt("SELECT count(*) FROM \(SpoolDomain.named("history")!.tableName)") == 200)
+        #expect(try spool.database.scalarInt("SELECT count(DISTINCT CONTAINERID) FROM \(SpoolDomain.named("history")!.tableName)") == 200)
+        #expect(try spool.meta("snapshot_times")?.split(separator: ",").count == 2)
     }
 
     /// Events batches committed so far by the running job in `folder` (0 while there is none).
     static func committedEventBatches(in folder: String) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder),
-              let spool = names.first(where: { $0.hasPrefix("j") && $0.hasSuffix(".sqlite") }),
+              let spool = names.first(where: { $0.hasPrefix("j") && $0.hasSuffix(".sqlite") && !$0.hasSuffix(".request.sqlite") }),
               let db = try? SQLiteDatabase(path: folder + "/" + spool, mode: .readOnly),
               let n = try? db.scalarInt("SELECT count(*) FROM ledger WHERE domain = 'history' AND state = 'done'")
         else { return 0 }

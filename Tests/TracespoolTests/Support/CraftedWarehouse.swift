@@ -52,7 +52,7 @@ final class CraftedWarehouse {
     func run(_ input: TraceRequest.Input, folder: String, batch: Int = 1000) throws -> (JobResult, Spool) {
         var config = EventsConfig()
         config.cidBatchSize = batch
-        let runner = JobRunner(spoolDir: folder, conninfo: conninfo, config: config, logger: Logger(label: "test"))
+        let runner = try JobRunner(spoolDir: folder, conninfo: conninfo, config: config, logger: Logger(label: "test"))
         let result = try runner.run(try TraceRequest.make(input))
         return (result, try Spool.open(at: result.spoolPath))
     }

@@ -1,0 +1,147 @@
+import Foundation
+
+/// The job queue behind one protocol (README "Jobs"): the runner and the commands talk only to
+/// this, so a store on PostgreSQL can follow the SQLite one without touching them. Every state
+/// change of a running job is a compare-and-set on (id, state, worker, attempt): a worker that lost
+/// its lease can never overwrite a newer outcome.
+public protocol JobStore: Sendable {
+    /// Queues a job, or returns the queued or running job with the same request key (unless `new`).
+    func submit(_ job: Submission, reuse: Bool) throws -> (record: JobRecord, reused: Bool)
+    /// Takes the oldest queued job, or one whose lease expired (`only`: just that job).
+    func claim(worker: String, leaseSeconds: Double, only: String?) throws -> Claim?
+    /// Extends the lease; says whether a cancel was requested or the lease was lost.
+    func heartbeat(_ claim: Claim, leaseSeconds: Double) throws -> LeaseStatus
+    /// Stage and progress of a running job; false when the claim is stale.
+    @discardableResult
+    func progress(_ claim: Claim, stage: String?, pct: Double?, text: String?) throws -> Bool
+    /// The outcome; false (nothing written) when the claim is stale.
+    @discardableResult
+    func finish(_ claim: Claim, _ outcome: JobOutcome) throws -> Bool
+    /// Hands a running job back to the queue (graceful shutdown): it stays resumable.
+    @discardableResult
+    func release(_ claim: Claim) throws -> Bool
+    /// Cancels a queued job at once; asks the worker of a running one to stop.
+    func cancel(id: String) throws -> CancelAnswer
+    /// Queues a finished (failed, cancelled or partial) job again, to resume or retry it.
+    func requeue(id: String, from: JobState) throws -> Bool
+    /// Marks a finished job `expired` (retention, before its files are unlinked).
+    @discardableResult
+    func expire(id: String, from: JobState) throws -> Bool
+    func list(state: JobState?, limit: Int, after: String?) throws -> [JobRecord]
+    func get(id: String) throws -> JobRecord?
+    /// Jobs in `states`, oldest finish first, expiring by `now` if given: retention's walk.
+    func retentionPage(states: [JobState], expiringBy now: String?, after: RetentionCursor?, limit: Int) throws -> [JobRecord]
+    /// Removes a job's row (its files are the caller's).
+    func delete(id: String) throws
+}
+
+/// What `submit` stores: the normalised request (lists live in the request file) and its key.
+public struct Submission: Sendable {
+    public let id: String
+    public let profile: String
+    public let requestJSON: String
+    public let requestKey: String
+    public let ttlSeconds: Int
+    public let cidCount: Int?
+}
+
+/// A claim: the job a worker holds, under which attempt.
+public struct Claim: Sendable, Equatable {
+    public let id: String
+    public let worker: String
+    public let attempt: Int
+    public let requestJSON: String
+}
+
+public enum LeaseStatus: Sendable, Equatable {
+    case held(cancelRequested: Bool)
+    case lost
+}
+
+public enum CancelAnswer: Sendable, Equatable {
+    /// A queued job: cancelled now.
+    case cancelled
+    /// A running job: its worker sees the request at its next heartbeat.
+    case requested
+}
+
+/// How a job ended, as its worker reports it.
+public struct JobOutcome: Sendable {
+    public var state: JobState
+    public var quality: JobQuality?
+    public var cidCount: Int?
+    public var rows: Int?
+    public var warnings: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var spoolFile: String?
+    public var bytes: Int?
+
+    public init(state: JobState, quality: JobQuality? = nil, cidCount: Int? = nil, rows: Int? = nil, warnings: String? = nil,
+                errorCode: String? = nil, errorMessage: String? = nil, spoolFile: String? = nil, bytes: Int? = nil) {
+        self.state = state
+        self.quality = quality
+        self.cidCount = cidCount
+        self.rows = rows
+        self.warnings = warnings
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.spoolFile = spoolFile
+        self.bytes = bytes
+    }
+}
+
+/// One job's row.
+public struct JobRecord: Sendable {
+    public let id: String
+    public let profile: String
+    public let requestJSON: String
+    public let requestKey: String
+    public let state: JobState
+    public let attempt: Int
+    public let worker: String?
+    /// Unix seconds until which the worker's lease holds.
+    public let leaseUntil: Double?
+    public let cancelRequested: Bool
+    public let quality: JobQuality?
+    public let stage: String?
+    public let pct: Double?
+    public let progress: String?
+    public let cidCount: Int?
+    public let rows: Int?
+    public let warnings: String?
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let createdAt: String
+    public let startedAt: String?
+    public let finishedAt: String?
+    public let heartbeatAt: String?
+    public let spoolFile: String?
+    public let bytes: Int?
+    public let expiresAt: String?
+    public let ttlSeconds: Int
+    /// Submit order.
+    public let seq: Int
+
+    public var retentionCursor: RetentionCursor { RetentionCursor(finishedAt: finishedAt ?? "", seq: seq) }
+
+    /// A running job whose worker stopped renewing its lease (killed, stopped, or its host gone).
+    public func leaseExpired(now: Date = Date()) -> Bool {
+        state == .running && (leaseUntil ?? 0) < now.timeIntervalSince1970
+    }
+}
+
+/// A job command refused because of the job's state (cancel of a finished job, resume of a job
+/// whose lease is live, rm of a running job): `JOB_STATE_CONFLICT`.
+public struct JobStateConflict: Error, CustomStringConvertible, Sendable {
+    public let code = "JOB_STATE_CONFLICT"
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where a retention walk stopped: (finished_at, seq) of the last job seen.
+public struct RetentionCursor: Sendable {
+    public let finishedAt: String
+    public let seq: Int
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TracespoolJobs
+import TracespoolPipeline
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Claim and run queued (and lease-expired) jobs of a spool folder.",
+        discussion: """
+            Runs until SIGTERM or Ctrl-C, or with --once until nothing is left to claim. The first \
+            signal stops claiming and hands the running jobs back to the queue after their current \
+            statement (they resume from their ledger); a second one exits at once (their leases expire \
+            and another worker resumes them). Collects expired spools (jobs gc) once a minute. \
+            One line per finished job on stderr. With --once the exit code is 0 when every job it ran \
+            succeeded complete, 3 otherwise.
+            \(ExitStatus.helpText)
+            """)
+
+    @Option(name: .customLong("concurrency"), parsing: .unconditional, help: "Jobs run at once by this process (default 1).")
+    var concurrency = 1
+
+    @Flag(name: .customLong("once"), help: "Exit when no job is left to claim.")
+    var once = false
+
+    @Option(name: .customLong("poll-ms"), parsing: .unconditional, help: "Wait between looks at an empty queue (default 1000).")
+    var pollMs = 1000
+
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var spool: SpoolOptions
+
+    func validate() throws {
+        if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be in 1...64") }
+        if !(10...600_000).contains(pollMs) { throw ValidationError("--poll-ms must be in 10...600000") }
+    }
+
+    func run() throws {
+        let logger = LogSetup.logger()
+        let config: EventsConfig
+        do { config = try EventsConfig.fromEnvironment(ProcessInfo.processInfo.environment) } catch let e as ConfigError {
+            throw ValidationError(e.message)
+        }
+        let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: false)
+        runner.failureLogLevel = .notice
+        let pool = WorkerPool(runner: runner, concurrency: concurrency, once: once, pollSeconds: Double(pollMs) / 1000, logger: logger)
+        let interrupt = InterruptHandler(message: "stopping: no new jobs; running ones go back to the queue (again to quit now)") {
+            pool.shutdown()
+        }
+        defer { interrupt.release() }
+        let allGood = pool.run()
+        if once && !allGood { throw ExitCode(ExitStatus.partial) }
+    }
+}
