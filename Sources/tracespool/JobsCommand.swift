@@ -171,6 +171,9 @@ struct JobsCommand: ParsableCommand {
 
     /// `resume` and `retry-failed`: claim the job for this process and run it to its end.
     static func runAgain(_ id: String, source: SourceOptions, spool: SpoolOptions, json: Bool, retryFailedBatches: Bool) throws {
+        // The id and the folder are checked before anything is opened or created.
+        try JobCLI.checkId(id, json: json)
+        _ = try JobCLI.job(id, in: try JobCLI.store(spool.path, json: json), json: json)
         let logger = LogSetup.logger()
         let config: EventsConfig
         do { config = try EventsConfig.fromEnvironment(ProcessInfo.processInfo.environment) } catch let e as ConfigError {

@@ -176,6 +176,32 @@ import TracespoolSpool
         #expect(try JobKit.state(slow, folder.path) == "succeeded")
     }
 
+    @Test("jobs retry-failed fetches a failed middle batch again; it lands in grouped order: the export equals a clean run's")
+    func retryFailed() throws {
+        // 300 lots so each batch is an index lookup; reading c005 fails while dwh.fail has a row.
+        let db = try gatedWarehouse("retry", lots: 300,
+                                    gateBody: "IF cid = 'c005' AND EXISTS (SELECT 1 FROM dwh.fail) THEN RAISE EXCEPTION 'gate: %', cid; END IF;")
+        let c = try db.connect()
+        try c.execute("CREATE TABLE dwh.fail (x int); INSERT INTO dwh.fail VALUES (1); GRANT SELECT ON dwh.fail TO tracespool_reader;")
+        let folder = TempFolder()
+        let source = db.conninfo + " user=tracespool_reader"
+        let args = ["--cids", gatedCIDs(12), "--domains", "history", "--cid-batch", "4", "--source", source, "--spool-dir", folder.path]
+        let partial = try runCLI(["run", "--json"] + args)
+        #expect(partial.status == 3, "\(partial.stderr)")
+        let id = try parseJSONObject(partial.stdout)["job_id"] as? String ?? ""
+        let ranges = (try JobKit.show(id, folder.path)["domains"] as? [String: Any]).flatMap { $0["history"] as? [String: Any] }?["failed_ranges"] as? [[String: Any]]
+        #expect(ranges?.count == 1 && ranges?.first?["start"] as? String == "c004", "\(String(describing: ranges))")
+        try c.execute("DELETE FROM dwh.fail")
+        let retried = try runCLI(["jobs", "retry-failed", id, "--json", "--source", source, "--spool-dir", folder.path])
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(retried.stderr.contains("1 failed batch(es) to fetch again"), "\(retried.stderr)")
+        let job = try JobKit.show(id, folder.path)
+        #expect(job["state"] as? String == "succeeded" && job["quality"] as? String == "complete", "\(job)")
+        let clean = try parseJSONObject(try runCLI(["run", "--json"] + args).stdout)["job_id"] as? String ?? ""
+        #expect(try JobKit.ndjson(id, folder.path) == (try JobKit.ndjson(clean, folder.path)))
+        #expect(try JobKit.csv(id, folder.path, domain: "history") == (try JobKit.csv(clean, folder.path, domain: "history")))
+    }
+
     @Test("every job command's bad input: its message, its code, its exit status")
     func badInput() throws {
         let folder = TempFolder()
