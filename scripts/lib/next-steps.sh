@@ -31,4 +31,8 @@ $ts msd summary $msd $sd --table
 $ts msd detail $msd $sd --page-size 3
 $ts msd export $msd $sd | head -n 3
 $ts run $src $sd --lot-ids $(q "$lot") --domains history --json
+$ts submit $sd --lot-ids $(q "$lot") --domains history --json
+$ts worker $src $sd --once
+$ts jobs list $sd
+$ts jobs show $msd $sd
 TEXT
