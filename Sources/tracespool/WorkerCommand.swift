@@ -13,7 +13,7 @@ struct WorkerCommand: ParsableCommand {
             signal stops claiming and hands the running jobs back to the queue after their current \
             statement (they resume from their ledger); a second one exits at once (their leases expire \
             and another worker resumes them). Collects expired spools (jobs gc) once a minute. \
-            One line per finished job on stderr. With --once the exit code is 0 when every job it ran \
+            One line per job it ran on stdout (`JOB succeeded (complete), N CIDs in S s`). With --once the exit code is 0 when every job it ran \
             succeeded complete, 3 otherwise.
             \(ExitStatus.helpText)
             """)

@@ -15,7 +15,7 @@ public final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private var notGood = 0
     private let wake = DispatchSemaphore(value: 0)
-    /// Called with each job's id and how it ended (the CLI prints one line).
+    /// Called with each job's id and how it ended (default: one line on stdout).
     public var onFinished: (String, JobRunner.Execution, Double) -> Void = WorkerPool.report
 
     public init(runner: JobRunner, concurrency: Int, once: Bool, pollSeconds: Double, logger: Logger) {
@@ -99,6 +99,7 @@ public final class WorkerPool: @unchecked Sendable {
         case .stoodDown: what = "stood down (another worker holds it)"
         case .released: what = "handed back to the queue"
         }
-        FileHandle.standardError.write(Data("tracespool: \(id): \(what) in \(String(format: "%.1f", seconds)) s\n".utf8))
+        // The worker's output: one line per job it ran (logs and failures' details go to stderr).
+        FileHandle.standardOutput.write(Data("\(id) \(what) in \(String(format: "%.1f", seconds)) s\n".utf8))
     }
 }

@@ -53,7 +53,7 @@ import TracespoolSpool
             try BackgroundCLI(["worker", "--once", "--poll-ms", "20", "--source", source, "--spool-dir", folder.path], folder: folder.path)
         }
         for w in workers { #expect(w.wait(seconds: 120) == 0, "\(w.stderr)") }
-        let lines = workers.flatMap { $0.stderr.split(separator: "\n").filter { $0.contains("succeeded") } }
+        let lines = workers.flatMap { $0.stdout.split(separator: "\n").filter { $0.contains("succeeded") } }
         #expect(lines.count == 20, "\(lines)")
         for id in ids {
             #expect(lines.filter { $0.contains(id) }.count == 1, "\(id) ran \(lines.filter { $0.contains(id) }.count) times")
@@ -61,7 +61,7 @@ import TracespoolSpool
             #expect(job["state"] as? String == "succeeded")
             #expect(job["attempts"] as? Int == 1)
         }
-        #expect(workers.filter { $0.stderr.contains("succeeded") }.count >= 2, "the jobs were not shared")
+        #expect(workers.filter { $0.stdout.contains("succeeded") }.count >= 2, "the jobs were not shared")
     }
 
     @Test("two workers on one catalog with 20 queued jobs: each job runs exactly once")
@@ -89,7 +89,7 @@ import TracespoolSpool
         #expect(b.wait(seconds: 60) == 0, "\(b.stderr)")
         let aStatus = a.wait(seconds: 30)
         #expect(aStatus != nil, "the stale worker did not stand down")
-        #expect(a.stderr.contains("stood down") || a.stderr.contains("lease lost"), "\(a.stderr)")
+        #expect(a.stdout.contains("stood down") || a.stderr.contains("lease lost"), "\(a.stdout) \(a.stderr)")
         let job = try JobKit.show(id, folder.path)
         #expect(job["state"] as? String == "succeeded", "\(job)")
         #expect(job["attempts"] as? Int == 2)
