@@ -105,8 +105,8 @@ def main():
                     "-f", f"{root}/scripts/warehouse/indexes-minimal.sql"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["psql", "-X", "-q", "-d", gdb, "-v", "ON_ERROR_STOP=1"], check=True, input=b"""
         INSERT INTO dwh.dw_mes_container (containerid, containername) VALUES ('c000', 'LOT-0'), ('c001', 'LOT-1');
-        INSERT INTO dwh.dw_mes_lotwiphistory (containerid, workcentername, trackintimestamp, trackinqty)
-          VALUES ('c000', 'TMTT-01', '2026-01-01', 1), ('c001', 'TMTT-01', '2026-01-01', 1);
+        INSERT INTO dwh.dw_mes_lotwiphistory (containerid, workcentername, equipmentid, trackintimestamp, trackinqty)
+          VALUES ('c000', 'TMTT-01', 'EQ1', '2026-01-01', 1), ('c001', 'TMTT-01', 'EQ1', '2026-01-01', 1);
         CREATE FUNCTION dwh.gate(cid bpchar) RETURNS boolean LANGUAGE plpgsql AS $$
           BEGIN IF cid = 'c001' THEN PERFORM pg_sleep(60); END IF; RETURN true; END $$;
         ALTER TABLE dwh.dw_mes_lotwiphistory ENABLE ROW LEVEL SECURITY;
