@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // SHA-256 of a job's normalised request (its reuse key).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The HTTP API (`tracespool serve`): Hummingbird 2 on SwiftNIO, services under swift-service-lifecycle.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Test-only: an independent RFC 4180 parser to read back the CSV export.
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
@@ -35,7 +40,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The HTTP API: routes over the job store and the readers; blocking SQLite work on NIO's thread pool.
+        .target(name: "TracespoolServer", dependencies: [
+            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolSpool", "TracespoolPipeline",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tracespool", dependencies: [
+            "TracespoolServer",
             "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

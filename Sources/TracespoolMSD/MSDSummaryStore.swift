@@ -52,7 +52,7 @@ public enum MSDSummaryStore {
     }
 
     /// True when the end-of-run step completed for the current helper tables.
-    static func isStored(_ m: MSDSpool) throws -> Bool {
+    public static func isStored(_ m: MSDSpool) throws -> Bool {
         try m.spool.meta(signatureKey) == MSDHelpers.signature(m) && MSDHelpers.isCurrent(m)
     }
 

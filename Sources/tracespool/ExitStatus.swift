@@ -1,4 +1,5 @@
 import ArgumentParser
+import TracespoolJobs
 
 /// Exit codes of every command (documented in `--help` and the README).
 enum ExitStatus {
@@ -43,27 +44,6 @@ enum ExitStatus {
         73 spool or disk error · 75 not yet (queued, worker gone, spool locked) · 130 cancelled · 1 internal error.
         """
 
-    static func forCode(_ code: String) -> Int32 {
-        if code.hasPrefix("SOURCE_") { return sourceUnavailable }
-        switch code {
-        case "SPOOL_NOT_A_SPOOL", "SPOOL_UNSUPPORTED_VERSION", "SPOOL_CORRUPT": return badSpool
-        case "SPOOL_LEASE_LOST", "SPOOL_LOCKED", "JOB_NOT_STARTED", "JOB_WORKER_LOST": return notYet
-        case "JOB_STATE_CONFLICT": return stateConflict
-        case "JOB_RESULT_EXPIRED": return expired
-        case "INVALID_JOB_ID", "INVALID_SETTING": return usage
-        case "JOB_NOT_FOUND", "MSD_NO_SUCH_JOB", "SPOOL_FOLDER_NOT_FOUND": return noInput
-        case _ where code.hasPrefix("SPOOL_"): return spoolError
-        case "CANCELLED": return cancelled
-        case "CID_LIMIT_EXCEEDED": return refused
-        case "NO_SEEDS", "NO_DETECTION_RECORDS", "NO_KNOWN_CIDS": return nothingFound
-        case "MSD_NOT_MSD_JOB": return notMSD
-        case "MSD_TABLES_MISSING", "MSD_SCHEMA_OUTDATED": return badSpool
-        case "MSD_NOT_PREPARED": return spoolError
-        case "MSD_INVALID_ARGUMENT": return usage
-        case "READER_OUTPUT_FAILED": return spoolError
-        case "READER_BROKEN_PIPE": return ok
-        case _ where code.hasPrefix("READER_"): return usage
-        default: return internalError
-        }
-    }
+    /// The exit code of a stable error code (`ErrorClass`, the one mapping shared with the API).
+    static func forCode(_ code: String) -> Int32 { ErrorClass.of(code).exitCode }
 }

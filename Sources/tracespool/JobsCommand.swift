@@ -32,7 +32,7 @@ struct JobsCommand: ParsableCommand {
             let store = try JobCLI.store(spool.path, json: json)
             let jobs = try store.list(state: state.flatMap(JobState.init(rawValue:)), limit: limit, after: nil)
             if json {
-                printJSON(["jobs": jobs.map { JobView.summary($0) }])
+                printJSON(["jobs": jobs.map { JobDescription.summary($0) }])
                 return
             }
             print(JobView.tableHeader)
@@ -49,7 +49,7 @@ struct JobsCommand: ParsableCommand {
         func run() throws {
             let store = try JobCLI.store(spool.path, json: json)
             let job = try JobCLI.job(id, in: store, json: json)
-            let view = JobView.detail(job, spoolDir: spool.path)
+            let view = JobDescription.detail(job, spoolDir: spool.path)
             if json { printJSON(view); return }
             for line in JobView.text(view) { print(line) }
         }

@@ -1,20 +1,17 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TracespoolJobs
 
-/// The version `tracespool --version` prints (one place).
-enum TracespoolVersion {
-    static let current = "0.9.0"
-}
 
 @main
-struct TracespoolCommand: ParsableCommand {
+struct TracespoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tracespool",
         abstract: "Trace semiconductor lots through their genealogy and spool every event to SQLite, in flat memory.",
         discussion: ExitStatus.helpText,
         version: TracespoolVersion.current,
-        subcommands: [RunCommand.self, SubmitCommand.self, WorkerCommand.self, JobsCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self, DoctorCommand.self])
+        subcommands: [RunCommand.self, SubmitCommand.self, WorkerCommand.self, JobsCommand.self, ServeCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self, DoctorCommand.self])
 }
 
 /// Logs: timestamped lines on stderr for logs, not for people. A failure the CLI reports itself

@@ -170,6 +170,10 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try locked { try database.rows(CatalogSQL.list, [.text(state?.rawValue), .text(after), .int(limit)], SQLiteJobStore.record) }
     }
 
+    public func count(state: JobState) throws -> Int {
+        try locked { try database.scalarInt("SELECT count(*) FROM jobs WHERE state = ?1", [state.rawValue]) ?? 0 }
+    }
+
     public func get(id: String) throws -> JobRecord? {
         try locked { try database.rows(CatalogSQL.get, [.text(id)], SQLiteJobStore.record).first }
     }

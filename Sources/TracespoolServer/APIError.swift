@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import TracespoolJobs
+import TracespoolMSD
+import TracespoolReaders
+import TracespoolSpool
+import TracespoolSource
+
+/// An error the API answers with: a stable code, a message, optional fields (`cid_count`,
+/// `limit`, `state`, `field`) and headers. Its HTTP status comes from the one error model
+/// (`ErrorClass`), so the CLI's exit code and the API's status of a code never disagree.
+struct APIError: Error, HTTPResponseError {
+    let code: String
+    let message: String
+    var extra: [String: Any] = [:]
+    var headers: HTTPFields = [:]
+
+    init(_ code: String, _ message: String, extra: [String: Any] = [:], headers: HTTPFields = [:]) {
+        self.code = code
+        self.message = message
+        self.extra = extra
+        self.headers = headers
+    }
+
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: ErrorClass.of(code).httpStatus) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        APIEnvelope.failure(code: code, message: message, extra: extra, status: status, headers: headers)
+    }
+
+    /// Any error of the layers below, with its own code.
+    static func from(_ error: Error) -> APIError {
+        switch error {
+        case let e as APIError: return e
+        case let e as SpoolError: return APIError(e.code, e.message)
+        case let e as ReaderError: return APIError(e.code, e.message)
+        case let e as MSDError: return APIError(e.code, e.message)
+        case let e as SourceError: return APIError(e.code, e.message)
+        case let e as JobStateConflict: return APIError(e.code, e.message)
+        case let e as JobNotFound: return APIError(e.code, e.message)
+        case let e as JobFailure: return APIError(e.code, e.message)
+        case let e as CIDLimitExceeded:
+            return APIError("CID_LIMIT_EXCEEDED", e.description, extra: ["cid_count": e.cidCount, "limit": e.limit])
+        default: return APIError("INTERNAL_ERROR", "\(error)")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TracespoolJobs
+
+/// `tracespool serve` (README "HTTP API"): the HTTP server and the in-process workers are services
+/// of one group; SIGTERM or SIGINT stops claiming, hands running jobs back to the queue, lets open
+/// streams end within the grace period, and exits.
+public enum APIServer {
+    /// Runs until a shutdown signal. `onListening` gets the bound port (with port 0, the one the
+    /// system chose).
+    public static func run(settings: APISettings, runner: JobRunner, logger: Logger,
+                           onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let services = APIServices(runner: runner, settings: settings)
+        let metrics = APIMetrics()
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorEnvelopeMiddleware(logger: logger))
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        if let token = settings.token { router.add(middleware: BearerAuth(token: Array(token.utf8))) }
+        JobsAPI.register(router, services)
+        ReadsAPI.register(router, services)
+        HealthAPI.register(router, services, metrics: metrics)
+
+        var extra: [any Service] = []
+        if settings.workers > 0 {
+            extra.append(WorkerService(pool: WorkerPool(runner: runner, concurrency: settings.workers, once: false,
+                                                        pollSeconds: 0.5, logger: logger)))
+        }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tracespool"),
+            services: extra,
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+/// The worker pool as a service: runs on its own threads; a graceful shutdown stops claiming and
+/// hands the running jobs back to the queue (they resume from their ledger).
+struct WorkerService: Service {
+    let pool: WorkerPool
+
+    func run() async throws {
+        let done = AsyncStream<Void>.makeStream()
+        let thread = Thread { [pool] in
+            pool.run()
+            done.continuation.finish()
+        }
+        thread.start()
+        await withGracefulShutdownHandler {
+            for await _ in done.stream {}
+        } onGracefulShutdown: { [pool] in
+            pool.shutdown()
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TracespoolJobs
+import TracespoolMSD
+import TracespoolReaders
+import TracespoolSpool
+
+/// The read routes of a job (README "HTTP API"): keyset pages of rows, the NDJSON stream, CSV, the
+/// lineage document and the MSD summary, detail and CSV. Each opens the job's spool read-only on
+/// a pool thread; readers never write.
+enum ReadsAPI {
+    static func register(_ router: Router<BasicRequestContext>, _ s: APIServices) {
+        router.get("/api/v1/jobs/{id}/rows") { request, context -> Response in
+            let q = try Query(request, s)
+            let id = context.parameters.get("id")
+            let limit = try q.int("limit", default: 1000, range: 1...10_000)
+            let cursor = try q.string("cursor")
+            let wanted = try q.string("domain")
+            let (json, domain, next, jid) = try await SpoolWork.run { () throws -> (String, String, String?, String) in
+                let (job, path) = try s.readable(id, allowRunning: true)
+                let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
+                let names = reader.domains.map(\.name)
+                guard let domain = wanted ?? (names.count == 1 ? names[0] : nil) else {
+                    throw JobSubmission.invalid("domain", "this job has \(names.count) domains (\(names.joined(separator: ", "))): name one with domain=")
+                }
+                guard names.contains(domain) else {
+                    throw JobSubmission.invalid("domain", "this job has no domain \"\(domain.prefix(40))\"; its domains: \(names.joined(separator: ", "))")
+                }
+                let sink = MemorySink()
+                let out = OutputBuffer(sink: sink)
+                let next = try RowsPage.render(reader, domain: domain, limit: limit, cursor: cursor, into: out)
+                try out.flush()
+                return (String(decoding: sink.data, as: UTF8.self), domain, next, job.id)
+            }
+            let nextURL = next.map { "/api/v1/jobs/\(jid)/rows?domain=\(domain)&limit=\(limit)&cursor=\($0)" }
+            let data = "{\"domain\":\(APIEnvelope.serialise(domain)),\"rows\":\(json),\"next_cursor\":\(APIEnvelope.serialise(next as Any? ?? NSNull())),"
+                + "\"next_url\":\(APIEnvelope.serialise(nextURL as Any? ?? NSNull()))}"
+            return APIEnvelope.success(dataJSON: data)
+        }
+
+        router.get("/api/v1/jobs/{id}/stream") { request, context -> Response in
+            let q = try Query(request, s)
+            var options = ExportOptions()
+            guard let layout = ExportLayout(rawValue: try q.string("layout") ?? "records") else {
+                throw JobSubmission.invalid("layout", "layout must be records or cid")
+            }
+            options.layout = layout
+            options.domains = q.list("domain")
+            options.batchSize = try ExportOptions.batchSize(from: ProcessInfo.processInfo.environment)
+            return try await stream(s, context.parameters.get("id"), options, contentType: "application/x-ndjson", attachment: nil)
+        }
+
+        router.get("/api/v1/jobs/{id}/export.csv") { request, context -> Response in
+            let q = try Query(request, s)
+            var options = ExportOptions()
+            options.format = .csv
+            options.domains = q.list("domain")
+            options.bom = try q.bool("bom", default: false)
+            options.excelSafe = try q.bool("excel_safe", default: false)
+            return try await stream(s, context.parameters.get("id"), options, contentType: "text/csv; charset=utf-8", attachment: "csv")
+        }
+
+        router.get("/api/v1/jobs/{id}/lineage") { request, context -> Response in
+            _ = try Query(request, s)
+            let id = context.parameters.get("id")
+            let json = try await SpoolWork.run { () throws -> String in
+                let (_, path) = try s.readable(id)
+                let sink = MemorySink()
+                let out = OutputBuffer(sink: sink)
+                try LineageDocument.write(try Spool.open(at: path, readOnly: true), into: out)
+                try out.flush()
+                return String(decoding: sink.data, as: UTF8.self)
+            }
+            return APIEnvelope.success(dataJSON: json)
+        }
+
+        router.get("/api/v1/jobs/{id}/msd/summary") { request, context -> Response in
+            let q = try Query(request, s)
+            let masks = masks(q)
+            let id = context.parameters.get("id")
+            let text = try await SpoolWork.run { try MSDSummaryStore.summaryText(try msdSpool(s, id), masks: masks) }
+            return APIEnvelope.success(dataJSON: text)
+        }
+
+        router.get("/api/v1/jobs/{id}/msd/detail") { request, context -> Response in
+            let q = try Query(request, s)
+            let req = MSDDetailRequest(page: try q.int("page", default: 1, range: 1...1_000_000),
+                                       pageSize: try q.int("page_size", default: 200, range: 1...500),
+                                       sortBy: try q.string("sort_by") ?? "defect_rate", order: try q.string("order") ?? "desc",
+                                       masks: masks(q))
+            let id = context.parameters.get("id")
+            let text = try await SpoolWork.run { () throws -> String in
+                let m = try msdSpool(s, id)
+                try req.validate(direction: m.direction)
+                return try MSDDetail.page(m, req).text
+            }
+            return APIEnvelope.success(dataJSON: text)
+        }
+
+        router.get("/api/v1/jobs/{id}/msd/export.csv") { request, context -> Response in
+            let q = try Query(request, s)
+            let masks = masks(q)
+            let id = context.parameters.get("id")
+            let (m, jid) = try await SpoolWork.run { () throws -> (Handoff<MSDSpool>, String) in
+                let m = try msdSpool(s, id)
+                return (Handoff(m), try m.spool.meta("job_id") ?? "msd")
+            }
+            try s.streams.enter()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"\(jid).msd-detail.csv\""
+            headers[.cacheControl] = "no-cache"
+            let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { _ in nil }) { out in
+                _ = try MSDExport.csv(m.value, masks: masks) { data in
+                    try data.withUnsafeBytes { try out.bytes($0) }
+                }
+            }
+            return Response(status: .ok, headers: headers, body: body)
+        }
+    }
+
+    static func masks(_ q: Query) -> MSDMasks {
+        MSDMasks(lossReasons: MSDMasks.split(q.list("loss_reasons")), pjTypes: MSDMasks.split(q.list("pj_types")),
+                 packages: MSDMasks.split(q.list("packages")))
+    }
+
+    /// The MSD tables of a finished MSD job, read-only: a spool whose summary was never stored (or
+    /// is outdated) is 409 `MSD_NOT_PREPARED` — building it is the job's work, not a reader's.
+    static func msdSpool(_ s: APIServices, _ id: String?) throws -> MSDSpool {
+        let (_, path) = try s.readable(id)
+        let m = try MSDSpool.open(at: path, readOnly: true)
+        guard try MSDSummaryStore.isStored(m) else {
+            throw APIError("MSD_NOT_PREPARED", "this spool has no current MSD tables: run `tracespool msd prepare` on it")
+        }
+        return m
+    }
+
+    /// An export streamed with backpressure (NDJSON or CSV), counted against the stream cap.
+    static func stream(_ s: APIServices, _ id: String?, _ options: ExportOptions, contentType: String, attachment: String?) async throws -> Response {
+        // Plan first, so a bad domain or cursor is a 400 before the 200 starts.
+        let (jid, reader) = try await SpoolWork.run { () throws -> (String, Handoff<SpoolReader>) in
+            let (job, path) = try s.readable(id)
+            let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
+            if options.format == .csv {
+                let names = options.domains.isEmpty ? reader.domains.map(\.name) : options.domains
+                if names.count != 1 {
+                    throw JobSubmission.invalid("domain", "CSV holds one domain: name one with domain= (this job has "
+                        + reader.domains.map(\.name).joined(separator: ", ") + ")")
+                }
+            }
+            _ = try ExportPlan.make(reader: reader, options: options)
+            return (job.id, Handoff(reader))
+        }
+        try s.streams.enter()
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        if attachment != nil {
+            let domain = options.domains.first ?? reader.value.domains.first?.name ?? "rows"
+            headers[.contentDisposition] = "attachment; filename=\"\(jid).\(domain).csv\""
+        }
+        let ndjson = options.format == .ndjson
+        let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { e in
+            ndjson ? "{\"type\":\"error\",\"error\":{\"code\":\(APIEnvelope.serialise(e.code)),\"message\":\(APIEnvelope.serialise(e.message))}}\n" : nil
+        }) { out in
+            _ = try Renderers.export(reader.value, options, into: out)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// A spool connection handed from the pool thread that opened (and planned with) it to the one
+/// thread that renders from it: one thread at a time uses it, the first being done before the
+/// second starts — which is what a `NOMUTEX` SQLite handle needs.
+final class Handoff<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TracespoolReaders
+
+/// A response body rendered on a thread of its own and written to the socket with backpressure:
+/// the renderer's 64 KiB output buffer goes to a `BridgeSink`, which hands each chunk to the
+/// response writer and blocks the rendering thread while two chunks wait to be written. A slow
+/// client therefore slows the reads from the spool instead of growing the server's memory; a
+/// client that goes away makes the next write fail (`READER_BROKEN_PIPE`), which ends the render.
+enum StreamingBody {
+    /// `render` writes into the buffer; if it fails after bytes were sent, `failureTail` gives the
+    /// last bytes to send (an NDJSON `{"type":"error",…}` line; CSV has no way to say so).
+    static func make(onEnd: @escaping @Sendable () -> Void,
+                     failureTail: @escaping @Sendable (APIError) -> String?,
+                     render: @escaping @Sendable (OutputBuffer) throws -> Void) -> ResponseBody {
+        ResponseBody { writer in
+            let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+            let sink = BridgeSink(continuation)
+            let thread = Thread {
+                let out = OutputBuffer(sink: sink)
+                do {
+                    try render(out)
+                    try out.flush()
+                } catch let e as ReaderError where e.kind == .brokenPipe {
+                    // The client went away: nothing more to say.
+                } catch {
+                    if let tail = failureTail(APIError.from(error)) { sink.yieldLast(tail) }
+                }
+                continuation.finish()
+                onEnd()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+            do {
+                for await chunk in stream {
+                    try await writer.write(chunk)
+                    sink.consumed()
+                }
+            } catch {
+                sink.cancel()
+                for await _ in stream {}
+                throw error
+            }
+            try await writer.finish(nil)
+        }
+    }
+}
+
+/// The rendering thread's end of the bridge. Two permits: one chunk being written to the socket,
+/// one ready behind it.
+final class BridgeSink: ByteSink, @unchecked Sendable {
+    private let continuation: AsyncStream<ByteBuffer>.Continuation
+    private let permits = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var cancelled = false
+
+    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        permits.wait()
+        if lock.withLock({ cancelled }) {
+            permits.signal()
+            throw ReaderError(.brokenPipe, "the client went away")
+        }
+        continuation.yield(ByteBuffer(bytes: bytes))
+    }
+
+    func yieldLast(_ text: String) {
+        if !lock.withLock({ cancelled }) { continuation.yield(ByteBuffer(string: text)) }
+    }
+
+    /// The writer took a chunk: the renderer may produce another.
+    func consumed() { permits.signal() }
+
+    /// The client is gone: wake the renderer so it fails its next write.
+    func cancel() {
+        lock.withLock { cancelled = true }
+        permits.signal()
+        permits.signal()
+    }
+}
