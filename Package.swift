@@ -58,7 +58,7 @@ let package = Package(
         ]),
         .testTarget(name: "TracespoolTests", dependencies: [
             "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",
-            "TracespoolMSD",
+            "TracespoolMSD", "TracespoolServer",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
     ],

@@ -1,7 +1,7 @@
 /// Every route of the API with its methods — the router is built from it, `405` answers with its
 /// `Allow`, and a test checks it equals the paths of `openapi.yaml`. `{id}` is a path parameter.
-enum RouteTable {
-    static let routes: [(path: String, methods: [String])] = [
+public enum RouteTable {
+    public static let routes: [(path: String, methods: [String])] = [
         ("/api/v1/jobs", ["GET", "POST"]),
         ("/api/v1/jobs/{id}", ["GET", "DELETE"]),
         ("/api/v1/jobs/{id}/cancel", ["POST"]),

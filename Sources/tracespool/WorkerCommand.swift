@@ -27,6 +27,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .customLong("poll-ms"), parsing: .unconditional, help: "Wait between looks at an empty queue (default 1000).")
     var pollMs = 1000
 
+    @Flag(name: .customLong("json"), help: "One JSON object per job it ran: {\"job_id\", \"outcome\", \"state\", \"quality\", \"code\", \"seconds\"}.")
+    var json = false
+
     @OptionGroup var source: SourceOptions
     @OptionGroup var spool: SpoolOptions
 
@@ -44,6 +47,18 @@ struct WorkerCommand: ParsableCommand {
         let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: false)
         runner.failureLogLevel = .notice
         let pool = WorkerPool(runner: runner, concurrency: concurrency, once: once, pollSeconds: Double(pollMs) / 1000, logger: logger)
+        if json {
+            pool.onFinished = { id, outcome, seconds in
+                var o: [String: Any] = ["job_id": id, "seconds": (seconds * 1000).rounded() / 1000]
+                switch outcome {
+                case .finished(let r): o["outcome"] = "finished"; o["state"] = "succeeded"; o["quality"] = r.quality.rawValue
+                case .failed(let f): o["outcome"] = "finished"; o["state"] = f.code == "CANCELLED" ? "cancelled" : "failed"; o["code"] = f.code
+                case .stoodDown: o["outcome"] = "stood_down"
+                case .released: o["outcome"] = "released"; o["state"] = "queued"
+                }
+                printJSON(o)
+            }
+        }
         let interrupt = InterruptHandler(message: "stopping: no new jobs; running ones go back to the queue (again to quit now)") {
             pool.shutdown()
         }

@@ -29,8 +29,12 @@ import TracespoolSpool
         #expect(other["reused"] as? Bool == false)
         // The worker needs nothing but the spool folder.
         try FileManager.default.removeItem(atPath: file)
-        let w = try runCLI(["worker", "--once", "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path])
+        let w = try runCLI(["worker", "--once", "--json", "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path])
         #expect(w.status == 0, "\(w.stderr)")
+        // --json: one object per job it ran.
+        let ran = try w.stdout.split(separator: "\n").map { try parseJSONObject(String($0)) }
+        #expect(Set(ran.compactMap { $0["job_id"] as? String }) == [id, other["job_id"] as? String ?? ""], "\(w.stdout)")
+        #expect(ran.allSatisfy { $0["state"] as? String == "succeeded" && $0["quality"] as? String == "complete" }, "\(w.stdout)")
         let job = try JobKit.show(id, folder.path)
         #expect(job["state"] as? String == "succeeded", "\(job)")
         #expect(job["cid_count"] as? Int == 30)

@@ -1,0 +1,231 @@
+import Foundation
+import Testing
+import TracespoolJobs
+import TracespoolServer
+
+/// The HTTP API over a real socket against the real test warehouse (README "HTTP API").
+@Suite(.serialized) struct APITests {
+    static func canonical(_ rows: [Any]) -> [String] {
+        rows.map { String(decoding: (try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) ?? Data(), as: UTF8.self) }
+    }
+
+    /// The rows of one domain in the CLI's NDJSON export, in order.
+    static func cliRows(_ id: String, _ folder: String, domain: String) throws -> [String] {
+        let r = try runCLI(["export", id, "--domain", domain, "--spool-dir", folder])
+        #expect(r.status == 0, "\(r.stderr)")
+        var rows: [Any] = []
+        for line in r.stdout.split(separator: "\n") {
+            let o = try parseJSONObject(String(line))
+            if o["type"] as? String == "records" { rows += o["data"] as? [Any] ?? [] }
+        }
+        return canonical(rows)
+    }
+
+    @Test("submit → poll → pages through every domain with cursors, both stream layouts and CSV equal the CLI's export")
+    func endToEnd() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        let lots = try JobKit.lots(20)
+        let submitted = try server.post("/api/v1/jobs", ["lot_ids": lots, "domains": ["history", "materials", "rejects"]])
+        #expect(submitted.status == 202, "\(submitted.text)")
+        #expect(submitted.json["success"] as? Bool == true)
+        let meta = submitted.json["meta"] as? [String: Any]
+        #expect(meta?["app_version"] as? String == TracespoolVersion.current && meta?["timestamp"] != nil)
+        let id = try #require(submitted.data["job_id"] as? String)
+        #expect(submitted.data["state"] as? String == "queued" && submitted.data["reused"] as? Bool == false)
+        #expect(submitted.data["status_url"] as? String == "/api/v1/jobs/\(id)")
+        // The same request again: the queued or running job is reused (or, finished already, a new one).
+        let job = try server.waitFinished(id)
+        #expect(job["state"] as? String == "succeeded", "\(job)")
+        #expect((job["links"] as? [String: Any])?["stream"] as? String == "/api/v1/jobs/\(id)/stream")
+        #expect(job["cid_count"] as? Int ?? 0 > 0)
+
+        for domain in ["history", "materials", "rejects"] {
+            var rows: [Any] = []
+            var path: String? = "/api/v1/jobs/\(id)/rows?domain=\(domain)&limit=7"
+            var pages = 0
+            while let p = path {
+                let page = try server.get(p)
+                #expect(page.status == 200, "\(page.text)")
+                rows += page.data["rows"] as? [Any] ?? []
+                path = page.data["next_url"] as? String
+                #expect((page.data["next_cursor"] is NSNull) == (path == nil))
+                pages += 1
+                if pages > 10_000 { break }
+            }
+            #expect(Self.canonical(rows) == (try Self.cliRows(id, folder.path, domain: domain)), "rows of \(domain)")
+        }
+        for layout in ["records", "cid"] {
+            let stream = try server.get("/api/v1/jobs/\(id)/stream?layout=\(layout)")
+            #expect(stream.status == 200)
+            #expect(stream.header("Content-Type")?.hasPrefix("application/x-ndjson") == true)
+            #expect(stream.header("Cache-Control") == "no-cache" && stream.header("X-Accel-Buffering") == "no")
+            let cli = try runCLI(["export", id, "--layout", layout, "--spool-dir", folder.path])
+            #expect(stream.text == cli.stdout, "\(layout) stream differs from the CLI export")
+            #expect(stream.text.contains("\"type\":\"complete\"") || layout == "cid")
+        }
+        let csv = try server.get("/api/v1/jobs/\(id)/export.csv?domain=history&bom=true")
+        #expect(csv.status == 200)
+        #expect(csv.header("Content-Disposition")?.hasPrefix("attachment") == true)
+        let cliCSV = try runCLI(["export", id, "--format", "csv", "--domain", "history", "--bom", "--spool-dir", folder.path])
+        #expect(csv.body == Data(cliCSV.stdout.utf8))
+        let lineage = try server.get("/api/v1/jobs/\(id)/lineage")
+        #expect(lineage.status == 200 && lineage.json["data"] != nil)
+        // Listing: the job is there, a keyset page of one with a next cursor when there is more.
+        _ = try server.post("/api/v1/jobs", ["lot_ids": lots, "domains": ["history"], "new": true])
+        let page1 = try server.get("/api/v1/jobs?limit=1")
+        #expect((page1.data["jobs"] as? [Any])?.count == 1)
+        let next = try #require(page1.data["next_url"] as? String)
+        let page2 = try server.get(next)
+        #expect(((page2.data["jobs"] as? [[String: Any]])?.first?["job_id"] as? String) == id)
+    }
+
+    @Test("MSD routes: summary and detail equal the CLI's, masks apply to the CSV too")
+    func msd() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        let r = try server.post("/api/v1/jobs", ["profile": "mid_section_defect", "from": "2026-03-01", "to": "2026-03-20"])
+        #expect(r.status == 202, "\(r.text)")
+        let id = try #require(r.data["job_id"] as? String)
+        #expect(try server.waitFinished(id)["state"] as? String == "succeeded")
+        let summary = try server.get("/api/v1/jobs/\(id)/msd/summary")
+        #expect(summary.status == 200, "\(summary.text)")
+        let cli = try parseJSONObject(try runCLI(["msd", "summary", id, "--spool-dir", folder.path]).stdout)
+        #expect(NSDictionary(dictionary: summary.data).isEqual(to: cli), "the API's summary differs from the CLI's")
+        let detail = try server.get("/api/v1/jobs/\(id)/msd/detail?page=1&page_size=5")
+        #expect(detail.status == 200, "\(detail.text)")
+        let bad = try server.get("/api/v1/jobs/\(id)/msd/detail?page_size=501")
+        #expect(bad.status == 400 && bad.errorCode == "INVALID_PARAMS", "\(bad.text)")
+        let reason = try #require(((cli["charts"] as? [String: Any])?["by_loss_reason"] as? [[String: Any]])?.first?["name"] as? String)
+        let encoded = reason.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let masked = try server.get("/api/v1/jobs/\(id)/msd/export.csv?loss_reasons=\(encoded)")
+        let cliMasked = try runCLI(["msd", "export", id, "--loss-reasons", reason, "--spool-dir", folder.path])
+        #expect(masked.status == 200)
+        #expect(masked.body == Data(cliMasked.stdout.utf8), "the masked CSV differs from the CLI's")
+        let unmasked = try server.get("/api/v1/jobs/\(id)/msd/export.csv")
+        #expect(unmasked.body != masked.body, "the mask changed nothing")
+        // A query_tool job is not an MSD job.
+        let qt = try server.post("/api/v1/jobs", ["cids": try JobKit.cids(2), "domains": ["history"]])
+        let qid = try #require(qt.data["job_id"] as? String)
+        _ = try server.waitFinished(qid)
+        let notMSD = try server.get("/api/v1/jobs/\(qid)/msd/summary")
+        #expect(notMSD.status == 409 && notMSD.errorCode == "MSD_NOT_MSD_JOB", "\(notMSD.text)")
+    }
+
+    @Test("every error in the envelope: 400, 404, 405, 409, 413, expired, path traversal, caps")
+    func errors() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path, arguments: ["--no-workers"],
+                                          environment: ["TRACESPOOL_API_MAX_BODY_BYTES": "4096"])
+        func expectError(_ r: APIServerProcess.Reply, _ status: Int, _ code: String, _ what: String) {
+            #expect(r.status == status, "\(what): \(r.status) \(r.text)")
+            #expect(r.errorCode == code, "\(what): \(r.text)")
+            #expect(r.json["success"] as? Bool == false && r.json["meta"] != nil, "\(what): \(r.text)")
+        }
+        expectError(try server.get("/api/v1/jobs/j20990101-000000-abcdef"), 404, "JOB_NOT_FOUND", "unknown id")
+        expectError(try server.get("/api/v1/jobs/not-a-job"), 404, "JOB_NOT_FOUND", "malformed id")
+        expectError(try server.get("/api/v1/jobs/..%2F..%2Fcatalog"), 404, "JOB_NOT_FOUND", "traversal id")
+        expectError(try server.get("/api/v1/jobs/%00"), 404, "JOB_NOT_FOUND", "NUL id")
+        expectError(try server.get("/nothing/here"), 404, "NOT_FOUND", "unknown route")
+        let put = try server.call("PUT", "/api/v1/jobs")
+        expectError(put, 405, "METHOD_NOT_ALLOWED", "wrong method")
+        #expect(put.header("Allow") == "GET, POST")
+        expectError(try server.post("/api/v1/jobs", ["lot_idz": ["x"]]), 400, "INVALID_PARAMS", "unknown field")
+        let badProfile = try server.post("/api/v1/jobs", ["profile": "nope", "lot_ids": ["GA1"]])
+        expectError(badProfile, 400, "INVALID_PARAMS", "bad profile")
+        let flagWords = try server.post("/api/v1/jobs", ["lot_ids": ["GA1"], "from": "2026-01-01", "to": "2026-01-02"])
+        expectError(flagWords, 400, "INVALID_PARAMS", "from on query_tool")
+        #expect(!flagWords.text.contains("--from") && flagWords.text.contains("from/to"), "\(flagWords.text)")
+        expectError(try server.call("POST", "/api/v1/jobs", body: Data("{not json".utf8)), 400, "INVALID_PARAMS", "not JSON")
+        expectError(try server.call("POST", "/api/v1/jobs", body: Data("[1,2]".utf8)), 400, "INVALID_PARAMS", "not an object")
+        let big = try server.post("/api/v1/jobs", ["cids": Array(repeating: "48810380001cba48", count: 400)])
+        expectError(big, 413, "PAYLOAD_TOO_LARGE", "body over the cap")
+        let many = try server.post("/api/v1/jobs", ["cids": try JobKit.cids(5), "cid_limit": 3])
+        expectError(many, 413, "CID_LIMIT_EXCEEDED", "CID limit")
+        #expect((many.json["error"] as? [String: Any])?["cid_count"] as? Int == 5 && (many.json["error"] as? [String: Any])?["limit"] as? Int == 3)
+        // A queued job (no workers here): reads that need a finished job are 409 with its state.
+        let queued = try server.post("/api/v1/jobs", ["cids": try JobKit.cids(2), "domains": ["history"]])
+        let qid = try #require(queued.data["job_id"] as? String)
+        let notDone = try server.get("/api/v1/jobs/\(qid)/stream")
+        expectError(notDone, 409, "JOB_NOT_COMPLETE", "stream of a queued job")
+        #expect((notDone.json["error"] as? [String: Any])?["state"] as? String == "queued")
+        expectError(try server.get("/api/v1/jobs?limit=0"), 400, "INVALID_PARAMS", "limit 0")
+        expectError(try server.get("/api/v1/jobs?state=done"), 400, "INVALID_PARAMS", "bad state")
+        expectError(try server.get("/api/v1/jobs?cursor=../x"), 400, "INVALID_PARAMS", "bad cursor")
+        expectError(try server.get("/api/v1/jobs?" + String(repeating: "a=1&", count: 3000)), 400, "INVALID_PARAMS", "query cap")
+        // Cancel and delete.
+        let cancelled = try server.post("/api/v1/jobs/\(qid)/cancel", [:] as [String: Any])
+        #expect(cancelled.status == 200 && cancelled.data["state"] as? String == "cancelled", "\(cancelled.text)")
+        expectError(try server.post("/api/v1/jobs/\(qid)/cancel", [:] as [String: Any]), 409, "JOB_STATE_CONFLICT", "cancel twice")
+        let deleted = try server.call("DELETE", "/api/v1/jobs/\(qid)")
+        #expect(deleted.status == 204)
+        expectError(try server.get("/api/v1/jobs/\(qid)"), 404, "JOB_NOT_FOUND", "deleted job")
+        // An expired job is not "no such job".
+        let done = try runCLI(["run", "--json", "--cids", try JobKit.cids(2).joined(separator: ","), "--domains", "history",
+                               "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path],
+                              environment: ["TRACE_JOB_TTL_SECONDS": "0"])
+        let did = try parseJSONObject(done.stdout)["job_id"] as? String ?? ""
+        _ = try runCLI(["jobs", "gc", "--spool-dir", folder.path])
+        expectError(try server.get("/api/v1/jobs/\(did)/rows?domain=history"), 404, "JOB_RESULT_EXPIRED", "expired job")
+        // Rows page bounds.
+        let fresh = try parseJSONObject(try runCLI(["run", "--json", "--cids", try JobKit.cids(2).joined(separator: ","), "--domains", "history,holds",
+                                                    "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path]).stdout)["job_id"] as? String ?? ""
+        expectError(try server.get("/api/v1/jobs/\(fresh)/rows?domain=history&limit=10001"), 400, "INVALID_PARAMS", "limit over 10000")
+        expectError(try server.get("/api/v1/jobs/\(fresh)/rows"), 400, "INVALID_PARAMS", "no domain of two")
+        expectError(try server.get("/api/v1/jobs/\(fresh)/rows?domain=jobs"), 400, "INVALID_PARAMS", "domain not in the job")
+        expectError(try server.get("/api/v1/jobs/\(fresh)/rows?domain=history&cursor=zzz"), 400, "READER_CURSOR_MALFORMED", "bad cursor")
+        expectError(try server.get("/api/v1/jobs/\(fresh)/export.csv"), 400, "INVALID_PARAMS", "CSV of two domains")
+        expectError(try server.get("/api/v1/jobs/\(fresh)/export.csv?domain=history&bom=maybe"), 400, "INVALID_PARAMS", "bad bool")
+    }
+
+    @Test("a token: every route but /healthz needs it (401 with WWW-Authenticate); the right one passes")
+    func auth() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path, arguments: ["--no-workers"], environment: ["TRACESPOOL_API_TOKEN": "s3cret-token"])
+        #expect(try server.get("/healthz").status == 200)
+        for headers in [[:], ["Authorization": "Bearer wrong-token"], ["Authorization": "Bearer s3cret-toke"], ["Authorization": "s3cret-token"]] {
+            let r = try server.get("/api/v1/jobs", headers: headers)
+            #expect(r.status == 401 && r.errorCode == "UNAUTHORIZED", "\(headers): \(r.text)")
+            #expect(r.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+        }
+        #expect(try server.get("/openapi.yaml").status == 401)
+        #expect(try server.get("/api/v1/jobs", headers: ["Authorization": "Bearer s3cret-token"]).status == 200)
+    }
+
+    @Test("openapi.yaml: its paths and methods are the router's")
+    func openAPIMatchesRoutes() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path, arguments: ["--no-workers"])
+        let yaml = try server.get("/openapi.yaml")
+        #expect(yaml.status == 200)
+        var documented: [String: Set<String>] = [:]
+        var current: String?
+        for line in yaml.text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /") { current = String(line.dropFirst(2).dropLast()) ; documented[current!] = [] }
+            else if line.hasPrefix("components:") { current = nil }
+            else if let c = current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                documented[c]!.insert(line.trimmingCharacters(in: .whitespaces).dropLast().uppercased())
+            }
+        }
+        let router = Dictionary(uniqueKeysWithValues: RouteTable.routes.map { ($0.path, Set($0.methods)) })
+        #expect(documented == router, "openapi.yaml \(documented) vs router \(router)")
+    }
+
+    @Test("SIGTERM with a stream open: the server ends gracefully within its deadline")
+    func gracefulShutdown() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        let r = try server.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(20), "domains": ["history"]])
+        let id = try #require(r.data["job_id"] as? String)
+        _ = try server.waitFinished(id)
+        // A slow reader: open the stream and read a little, then signal.
+        let client = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream")
+        #expect(client.read(100).count == 100)
+        let t0 = Date()
+        server.process.signal(SIGTERM)
+        let status = server.process.wait(seconds: 30)
+        #expect(status == 0, "\(server.process.stderr)")
+        #expect(Date().timeIntervalSince(t0) < 15)
+        client.finish()
+    }
+}

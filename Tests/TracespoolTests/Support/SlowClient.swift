@@ -1,0 +1,52 @@
+import Foundation
+
+/// A raw TCP client that sends one GET and then reads only when asked: a slow reader, to see the
+/// server's backpressure and its shutdown with a stream open.
+final class SlowClient {
+    let fd: Int32
+
+    init(port: Int, path: String) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 { throw POSIXError(.ECONNREFUSED) }
+        // A small receive buffer so the server's writes block soon.
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    }
+
+    /// Reads up to `n` bytes (blocking until some arrive).
+    func read(_ n: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: n)
+        while out.count < n {
+            let got = recv(fd, &buf, n - out.count, 0)
+            if got <= 0 { break }
+            out += buf[0..<got]
+        }
+        return out
+    }
+
+    /// Reads everything until the server closes; returns the byte count.
+    @discardableResult
+    func drain() -> Int {
+        var total = 0
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let got = recv(fd, &buf, buf.count, 0)
+            if got <= 0 { break }
+            total += got
+        }
+        return total
+    }
+
+    func finish() { close(fd) }
+    deinit { close(fd) }
+}
