@@ -15,7 +15,7 @@ paths:
       parameters:
         - {name: state, in: query, required: false, schema: {type: string, enum: [queued, running, succeeded, failed, cancelled, expired]}}
         - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 10000}}
-        - {name: cursor, in: query, required: false, schema: {type: string, maxLength: 4096}}
+        - {name: cursor, in: query, required: false, schema: {type: string, pattern: "^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"}}
       responses:
         "200":
           description: the envelope with data
@@ -35,6 +35,15 @@ paths:
         "202":
           description: the envelope with data
           content: {application/json: {schema: {$ref: "#/components/schemas/Success"}}}
+          links:
+            GetJob: {operationId: getJob, parameters: {id: "$response.body#/data/job_id"}}
+            CancelJob: {operationId: cancelJob, parameters: {id: "$response.body#/data/job_id"}}
+            DeleteJob: {operationId: deleteJob, parameters: {id: "$response.body#/data/job_id"}}
+            GetRows: {operationId: getRows, parameters: {id: "$response.body#/data/job_id"}}
+            StreamJob: {operationId: streamJob, parameters: {id: "$response.body#/data/job_id"}}
+            ExportCSV: {operationId: exportCSV, parameters: {id: "$response.body#/data/job_id"}}
+            GetLineage: {operationId: getLineage, parameters: {id: "$response.body#/data/job_id"}}
+            MSDSummary: {operationId: msdSummary, parameters: {id: "$response.body#/data/job_id"}}
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "405": {$ref: "#/components/responses/Error"}
@@ -66,7 +75,7 @@ paths:
   /api/v1/jobs/{id}/cancel:
     post:
       operationId: cancelJob
-      summary: "Cancel a queued job now, or ask a running job"s worker to stop"
+      summary: "Cancel a queued job now, or ask a running job's worker to stop"
       parameters:
         - {name: id, in: path, required: true, schema: {type: string, pattern: "^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"}}
       responses:
@@ -80,7 +89,7 @@ paths:
   /api/v1/jobs/{id}/rows:
     get:
       operationId: getRows
-      summary: "One keyset page of one domain"s rows"
+      summary: "One keyset page of one domain's rows"
       parameters:
         - {name: id, in: path, required: true, schema: {type: string, pattern: "^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"}}
         - {name: domain, in: query, required: false, schema: {type: string, enum: [history, upstream_history, materials, rejects, downstream_rejects, holds, jobs]}}
@@ -185,7 +194,7 @@ paths:
   /api/v1/jobs/{id}/msd/export.csv:
     get:
       operationId: msdExport
-      summary: "The MSD detail as CSV with the reference"s headers, masks applied"
+      summary: "The MSD detail as CSV with the reference's headers, masks applied"
       parameters:
         - {name: id, in: path, required: true, schema: {type: string, pattern: "^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"}}
         - {name: loss_reasons, in: query, required: false, schema: {type: string, maxLength: 2000}}

@@ -149,6 +149,7 @@ struct FirstHourTests {
                 if c.path == ["run"] || c.path == ["submit"] { args += m.flag == "--fetch-rows" ? ["--cid-batch", "0"] : ["--fetch-rows", "0"] }
                 if c.path == ["worker"] { args += m.flag == "--concurrency" ? ["--poll-ms", "1"] : ["--concurrency", "0"] }
                 if c.path == ["jobs", "list"] { args += m.flag == "--limit" ? ["--state", "bogus"] : ["--limit", "0"] }
+                if c.path == ["serve"] { args += m.flag == "--port" ? ["--workers", "-1"] : ["--port", "-1"] }
                 if m.flag != "--spool-dir", c.flags.contains("--spool-dir") { args += ["--spool-dir", folder.path + "/none"] }
                 // doctor has no spool: an unreachable source makes it refuse without a warehouse.
                 if c.path == ["doctor"], m.flag != "--source" { args += ["--source", "host=/nonexistent-tracespool-socket"] }
