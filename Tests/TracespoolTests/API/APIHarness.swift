@@ -6,7 +6,9 @@ import Testing
 
 /// `tracespool serve` as a real process on a real socket (port 0: the system picks one; the server
 /// prints `listening on HOST:PORT`), and a small blocking HTTP client over URLSession.
-final class APIServerProcess {
+/// Its `call` is safe from several threads at once (each request is its own URLSession task), which
+/// is what lets a test page from 16 threads.
+final class APIServerProcess: @unchecked Sendable {
     let process: BackgroundCLI
     let port: Int
     let folder: String

@@ -211,6 +211,60 @@ import TracespoolServer
         #expect(documented == router, "openapi.yaml \(documented) vs router \(router)")
     }
 
+    @Test("16 clients paging and 4 streaming while a worker in the server writes: every answer 200, no SQLITE_BUSY")
+    func concurrentReaders() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        let done = try server.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(40), "domains": ["history", "materials"]])
+        let id = try #require(done.data["job_id"] as? String)
+        #expect(try server.waitFinished(id)["state"] as? String == "succeeded")
+        // A job that writes while the clients read: 2 000 lots in batches of 50.
+        let writing = try server.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(2000), "domains": ["history", "materials", "rejects", "holds"]])
+        let wid = try #require(writing.data["job_id"] as? String)
+        let expected = try Self.cliRows(id, folder.path, domain: "history")
+        let lock = NSLock()
+        nonisolated(unsafe) var failures: [String] = []
+        nonisolated(unsafe) var pagesRead = 0
+        let group = DispatchGroup()
+        for k in 0..<20 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    for _ in 0..<3 {
+                        if k < 16 {
+                            var rows: [Any] = []
+                            var path: String? = "/api/v1/jobs/\(id)/rows?domain=history&limit=\(5 + k)"
+                            while let p = path {
+                                let page = try server.get(p)
+                                if page.status != 200 { throw JSONShapeError(text: page.text) }
+                                rows += page.data["rows"] as? [Any] ?? []
+                                path = page.data["next_url"] as? String
+                                lock.withLock { pagesRead += 1 }
+                            }
+                            if Self.canonical(rows) != expected { throw JSONShapeError(text: "rows differ") }
+                            // The running job's committed rows, too.
+                            let live = try server.get("/api/v1/jobs/\(wid)/rows?domain=history&limit=100")
+                            if live.status != 200 && live.errorCode != "JOB_NOT_COMPLETE" { throw JSONShapeError(text: live.text) }
+                        } else {
+                            let stream = try server.get("/api/v1/jobs/\(id)/stream")
+                            if stream.status != 200 || !stream.text.contains("\"type\":\"complete\"") { throw JSONShapeError(text: String(stream.text.suffix(300))) }
+                        }
+                    }
+                } catch let e as JSONShapeError {
+                    lock.withLock { failures.append(e.text) }
+                } catch {
+                    lock.withLock { failures.append("\(error)") }
+                }
+            }
+        }
+        group.wait()
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(pagesRead > 100)
+        #expect(!server.process.stderr.contains("SQLITE_BUSY") && !server.process.stderr.contains("database is locked"))
+        _ = try server.waitFinished(wid, seconds: 120)
+    }
+
     @Test("SIGTERM with a stream open: the server ends gracefully within its deadline")
     func gracefulShutdown() throws {
         let folder = TempFolder()
