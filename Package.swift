@@ -30,19 +30,21 @@ let package = Package(
         .target(name: "TracespoolReaders", dependencies: ["TracespoolSpool"]),
         // MSD aggregation: SQL over a job's spool (detection, lineage and event tables).
         .target(name: "TracespoolMSD", dependencies: ["TracespoolSpool"]),
+        // Self-contained HTML reports (inline SVG and CSS) rendered from the readers' JSON; no spool access.
+        .target(name: "TracespoolReports"),
         .target(name: "TracespoolJobs", dependencies: [
             "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "tracespool", dependencies: [
-            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
+            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolReports", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "TracespoolTests", dependencies: [
             "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",
-            "TracespoolMSD",
+            "TracespoolMSD", "TracespoolReports",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
     ],
