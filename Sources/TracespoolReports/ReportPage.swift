@@ -54,6 +54,7 @@ public struct ReportPage {
         figure.chart figcaption { font-weight: 700; margin-bottom: 6px; }
         figure.chart figcaption .key { font-weight: 400; color: #7a8594; font-size: 11px; margin-left: 6px; }
         figure.chart svg { display: block; max-width: 100%; height: auto; }
+        figure.chart.trend svg { width: 100%; }
         svg text { font-family: \(fontStack); fill: #344050; }
         svg .tick { font-size: 10px; fill: #6b7685; }
         svg .label { font-size: 11px; }
@@ -79,7 +80,7 @@ public struct ReportPage {
         th, td { border: 1px solid #e1e5eb; padding: 4px 8px; text-align: left; vertical-align: top; }
         thead th { background: #eef1f6; position: sticky; top: 0; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        table.heat td { text-align: right; font-variant-numeric: tabular-nums; min-width: 56px; }
+        table.heat td { text-align: right; font-variant-numeric: tabular-nums; min-width: 56px; white-space: nowrap; }
         table.heat td.none { background: #fafbfc; }
         table.heat .total { background: #f4f6f9; font-weight: 600; }
         .status-complete { color: #1f8a5b; font-weight: 600; }

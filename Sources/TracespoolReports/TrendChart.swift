@@ -48,7 +48,7 @@ public struct TrendChart {
     }
 
     static let left = 64.0, right = 60.0, panelHeight = 130.0, panelGap = 34.0, top = 26.0, bottom = 30.0
-    static let minSlot = 12.0, plotMinWidth = 760.0
+    static let minSlot = 12.0, plotMinWidth = 1040.0
     /// A horizontal `MM-DD` label at 10 px is about 30 px wide: every k-th date is labelled so that
     /// labels keep at least that distance (every date still has its bar and tooltip).
     static let labelSpacing = 36.0
