@@ -51,7 +51,7 @@ public struct HeatTable {
         var out = "<figure class=\"chart heat\" data-chart=\"\(HTML.escape(key))\">"
         out += "<figcaption>\(HTML.escape(title)) <span class=\"key\">\(HTML.escape(key))</span></figcaption>"
         if rows.isEmpty || columns.isEmpty {
-            out += "<p class=\"empty\" data-empty=\"true\">無資料 · no cells (no downstream rejects under this query)</p>"
+            out += "<p class=\"nodata\" data-empty=\"true\">無資料 · no cells (no downstream rejects under this query)</p>"
         } else {
             out += "<div class=\"scroll\"><table class=\"heat\"><thead><tr><th class=\"corner\">\(HTML.escape(corner))</th>"
             for c in columns { out += "<th scope=\"col\">\(HTML.escape(c))</th>" }

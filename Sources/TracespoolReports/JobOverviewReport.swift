@@ -119,7 +119,7 @@ public enum JobOverviewReport {
         }
         rows.append(["<strong>合計 total</strong>", "<strong>\(HTML.escape(HTML.qty(Double(total))))</strong>", "", "", ""])
         page.body.append(ReportPage.section("各資料域筆數 Rows per domain", id: "domains",
-            r.domains.isEmpty ? "<p class=\"empty\" data-empty=\"true\">無資料 · no domains</p>"
+            r.domains.isEmpty ? "<p class=\"nodata\" data-empty=\"true\">無資料 · no domains</p>"
                 : ReportPage.tableHTML(header: ["domain", "rows", "", "status", "failed ranges"], rows: rows,
                                        numeric: [false, true, false, false, false], key: "domains")))
 
@@ -131,7 +131,7 @@ public enum JobOverviewReport {
                 .init(key: "lineage_direction", label: "方向 direction", raw: l.direction, shown: l.direction),
             ])
         } else {
-            lineage = "<p class=\"empty\" data-empty=\"true\">無族譜 · no lineage (the job was run with explicit CIDs)</p>"
+            lineage = "<p class=\"nodata\" data-empty=\"true\">無族譜 · no lineage (the job was run with explicit CIDs)</p>"
         }
         page.body.append(ReportPage.section("族譜規模 Lineage size", id: "lineage", lineage))
 

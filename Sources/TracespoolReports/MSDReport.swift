@@ -352,7 +352,7 @@ public enum MSDReport {
         let p = J.obj(d["pagination"])
         let total = J.num(p["total_count"]) ?? Double(rows.count)
         guard !rows.isEmpty else {
-            return "<p class=\"empty\" data-empty=\"true\">無資料 · no detail rows under this query</p>"
+            return "<p class=\"nodata\" data-empty=\"true\">無資料 · no detail rows under this query</p>"
         }
         let table = ReportPage.table(header: columns.map(\.label), rows: rows.map { r in
             columns.map { c in

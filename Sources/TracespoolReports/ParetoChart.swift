@@ -69,7 +69,7 @@ public struct ParetoChart {
         var out = "<figure class=\"chart pareto\" data-chart=\"\(HTML.escape(key))\">"
         out += "<figcaption>\(HTML.escape(title)) <span class=\"key\">\(HTML.escape(key))</span></figcaption>"
         if bars.isEmpty {
-            out += "<p class=\"empty\" data-empty=\"true\">無資料 · no data for this chart</p>"
+            out += "<p class=\"nodata\" data-empty=\"true\">無資料 · no data for this chart</p>"
         } else {
             out += svg()
         }

@@ -71,7 +71,7 @@ public struct ReportPage {
         svg polyline.rate { fill: none; stroke: #1f8a5b; stroke-width: 2; }
         svg circle.rate { fill: #1f8a5b; }
         svg .axis-label.rate, svg .tick.rate { fill: #1f8a5b; }
-        .empty { color: #1f3d6e; background: #eef3fb; border: 1px dashed #4a78c2; border-radius: 6px; padding: 18px; text-align: center;
+        .nodata { color: #1f3d6e; background: #eef3fb; border: 1px dashed #4a78c2; border-radius: 6px; padding: 18px; text-align: center;
                  font-weight: 600; margin: 4px 0; }
         .note { color: #6b7685; font-size: 12px; margin: 6px 0 0; }
         .scroll { overflow-x: auto; }

@@ -56,7 +56,7 @@ public struct TrendChart {
     public func figure() -> String {
         var out = "<figure class=\"chart trend\" data-chart=\"\(HTML.escape(key))\">"
         out += "<figcaption>\(HTML.escape(title)) <span class=\"key\">\(HTML.escape(key))</span></figcaption>"
-        out += dates.isEmpty ? "<p class=\"empty\" data-empty=\"true\">無資料 · no daily trend (no dated rows)</p>" : svg()
+        out += dates.isEmpty ? "<p class=\"nodata\" data-empty=\"true\">無資料 · no daily trend (no dated rows)</p>" : svg()
         for n in notes { out += "<p class=\"note\">\(HTML.escape(n))</p>" }
         return out + "</figure>"
     }
