@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "TracespoolReaders", dependencies: ["TracespoolSpool"]),
         // MSD aggregation: SQL over a job's spool (detection, lineage and event tables).
         .target(name: "TracespoolMSD", dependencies: ["TracespoolSpool"]),
+        // Self-contained HTML reports (inline SVG and CSS) rendered from the readers' JSON; no spool access.
+        .target(name: "TracespoolReports"),
         .target(name: "TracespoolJobs", dependencies: [
             "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "Logging", package: "swift-log"),
@@ -52,13 +54,13 @@ let package = Package(
         ]),
         .executableTarget(name: "tracespool", dependencies: [
             "TracespoolServer",
-            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
+            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolReports", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "TracespoolTests", dependencies: [
             "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",
-            "TracespoolMSD", "TracespoolServer",
+            "TracespoolMSD", "TracespoolServer", "TracespoolReports",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
     ],

@@ -8,7 +8,7 @@ import TracespoolSpool
 struct MSDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msd",
-        abstract: "Mid-section-defect summary, detail pages and CSV export of an MSD job.",
+        abstract: "Mid-section-defect summary, detail pages, CSV export and HTML report of an MSD job.",
         discussion: """
             JOB is a job id (looked up in the spool folder) or a spool file path. `run` of an MSD job \
             stores the unmasked summary, so reading it is instant; masked summaries are computed on \
@@ -19,7 +19,7 @@ struct MSDCommand: ParsableCommand {
             give empty results.
             \(ExitStatus.helpText)
             """,
-        subcommands: [MSDSummaryCommand.self, MSDDetailCommand.self, MSDExportCommand.self, MSDPrepareCommand.self])
+        subcommands: [MSDSummaryCommand.self, MSDDetailCommand.self, MSDExportCommand.self, MSDReportCommand.self, MSDPrepareCommand.self])
 }
 
 struct MSDJobOptions: ParsableArguments {
@@ -198,36 +198,48 @@ struct MSDExportCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        if let file = output, file != "-" {
-            // Never over the spool being read, its sidecars, or a catalog (checked before anything is written).
-            MSDCLI.attempt {
-                let (path, _) = try SpoolLocator.resolve(job.job, spoolDir: job.spool.path)
-                try OutputGuard.check(file, protected: [path, "\(job.spool.path)/catalog.sqlite", OutputGuard.folder(of: path) + "/catalog.sqlite"])
-                try OutputGuard.check(file + ".part", protected: [])
-            }
-        }
+        let file = output.flatMap { $0 == "-" ? nil : $0 }
+        if let file { MSDCLI.checkOutput(file, source: job.job, spoolDir: job.spool.path) }
         let m = MSDCLI.open(job)
-        if let file = output, file != "-" {
-            let tmp = file + ".part"
-            guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
-                MSDCLI.fail("SPOOL_UNWRITABLE", "cannot write \(tmp)")
-            }
-            let n = MSDCLI.attempt {
-                defer { try? h.close() }
-                do {
-                    let n = try MSDExport.csv(m, masks: mask.masks) { try h.write(contentsOf: $0) }
-                    _ = try? FileManager.default.removeItem(atPath: file)
-                    try FileManager.default.moveItem(atPath: tmp, toPath: file)
-                    return n
-                } catch {
-                    try? FileManager.default.removeItem(atPath: tmp)
-                    throw error
-                }
-            }
+        if let file {
+            let n = MSDCLI.writeFile(file) { h in try MSDExport.csv(m, masks: mask.masks) { try h.write(contentsOf: $0) } }
             FileHandle.standardError.write(Data("tracespool: wrote \(file) (\(n) rows)\n".utf8))
         } else {
             // A closed pipe (`| head`) ends the export quietly with exit 0, like `export`.
             MSDCLI.attempt { _ = try MSDExport.csv(m, masks: mask.masks) { try MSDCLI.writeStdout($0) } }
+        }
+    }
+}
+
+extension MSDCLI {
+    /// `-o FILE` (msd export, msd report, report): never over the spool being read, its sidecars,
+    /// or a catalog — checked before anything is read or written; nor over them via `FILE.part`.
+    static func checkOutput(_ file: String, source: String, spoolDir: String) {
+        attempt {
+            let (path, _) = try SpoolLocator.resolve(source, spoolDir: spoolDir)
+            try OutputGuard.check(file, protected: [path, "\(spoolDir)/catalog.sqlite", OutputGuard.folder(of: path) + "/catalog.sqlite"])
+            try OutputGuard.check(file + ".part", protected: [])
+        }
+    }
+
+    /// Writes `file` under `file.part` and renames it into place when `body` has written it all, so
+    /// a failed or interrupted write never leaves a truncated file under the real name.
+    static func writeFile<T>(_ file: String, _ body: (FileHandle) throws -> T) -> T {
+        let tmp = file + ".part"
+        guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+            fail("SPOOL_UNWRITABLE", "cannot write \(tmp)")
+        }
+        return attempt {
+            defer { try? h.close() }
+            do {
+                let n = try body(h)
+                _ = try? FileManager.default.removeItem(atPath: file)
+                try FileManager.default.moveItem(atPath: tmp, toPath: file)
+                return n
+            } catch {
+                try? FileManager.default.removeItem(atPath: tmp)
+                throw error
+            }
         }
     }
 }

@@ -121,9 +121,11 @@ struct FirstHourTests {
         #expect(commands.count >= 8, "\(commands.map(\.path))")
         let readme = try String(contentsOfFile: TestEnvironment.root + "/README.md", encoding: .utf8)
         // Flags of other tools the README shows: swift build's (build notes) and the MSD benchmark's
-        // synthetic-spool generator (scripts/bench/msd/synth_spool.py --lots N --seed S).
+        // synthetic-spool generator (scripts/bench/msd/synth_spool.py --lots N --seed S), and headless
+        // Chromium's (the README's MSD report screenshot).
         let foreign: Set<String> = ["--static-swift-stdlib", "--scratch-path", "--product", "--build-tests", "--skip-build",
-                                    "--show-bin-path", "--lots", "--seed"]
+                                    "--show-bin-path", "--lots", "--seed",
+                                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot", "--window-size"]
         var mentioned: [(flag: String, source: String, scope: [String]?)] = Self.longFlags(in: readme).subtracting(foreign)
             .map { ($0, "README", nil) }
         for c in commands {
@@ -141,7 +143,7 @@ struct FirstHourTests {
                 // Parsed for real: the flag (with a value if it takes one) plus something validate()
                 // or the job lookup refuses, so nothing runs. A parse error would name the flag.
                 var args = c.path
-                if ["export", "lineage"].contains(c.path.last ?? "") || c.path.first == "msd" && c.path.count == 2
+                if ["export", "lineage", "report"].contains(c.path.last ?? "") || c.path.first == "msd" && c.path.count == 2
                     || c.path.first == "jobs" && ["show", "cancel", "resume", "retry-failed", "rm"].contains(c.path.last ?? "") {
                     args.append("j-no-such-job")
                 }
