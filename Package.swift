@@ -44,7 +44,7 @@ let package = Package(
         ]),
         // The HTTP API: routes over the job store and the readers; blocking SQLite work on NIO's thread pool.
         .target(name: "TracespoolServer", dependencies: [
-            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolSpool", "TracespoolPipeline",
+            "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolReports", "TracespoolSpool", "TracespoolPipeline",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -208,6 +208,23 @@ paths:
         "405": {$ref: "#/components/responses/Error"}
         "409": {$ref: "#/components/responses/Error"}
         "429": {$ref: "#/components/responses/Error"}
+  /api/v1/jobs/{id}/report.html:
+    get:
+      operationId: msdReport
+      summary: "The MSD report as one self-contained HTML page, masks applied"
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, pattern: "^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"}}
+        - {name: top, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 100}}
+        - {name: loss_reasons, in: query, required: false, schema: {type: string, maxLength: 2000}}
+        - {name: pj_types, in: query, required: false, schema: {type: string, maxLength: 2000}}
+        - {name: packages, in: query, required: false, schema: {type: string, maxLength: 2000}}
+      responses:
+        "200": {description: the page, content: {text/html: {schema: {type: string}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
   /healthz:
     get:
       operationId: healthz

@@ -5,6 +5,7 @@ import NIOCore
 import TracespoolJobs
 import TracespoolMSD
 import TracespoolReaders
+import TracespoolReports
 import TracespoolSpool
 
 /// The read routes of a job (README "HTTP API"): keyset pages of rows, the NDJSON stream, CSV, the
@@ -97,6 +98,18 @@ enum ReadsAPI {
                 return try MSDDetail.page(m, req).text
             }
             return APIEnvelope.success(dataJSON: text)
+        }
+
+        router.get("/api/v1/jobs/{id}/report.html") { request, context -> Response in
+            let q = try Query(request, s)
+            let masks = masks(q)
+            let top = try q.int("top", default: 10, range: 1...100)
+            let id = context.parameters.get("id")
+            let html = try await SpoolWork.run { () throws -> String in
+                try MSDReportSource.html(try msdSpool(s, id), masks: masks, top: top, command: "GET \(request.uri.path)")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         }
 
         router.get("/api/v1/jobs/{id}/msd/export.csv") { request, context -> Response in

@@ -12,6 +12,7 @@ public enum RouteTable {
         ("/api/v1/jobs/{id}/msd/summary", ["GET"]),
         ("/api/v1/jobs/{id}/msd/detail", ["GET"]),
         ("/api/v1/jobs/{id}/msd/export.csv", ["GET"]),
+        ("/api/v1/jobs/{id}/report.html", ["GET"]),
         ("/healthz", ["GET"]),
         ("/readyz", ["GET"]),
         ("/metrics", ["GET"]),

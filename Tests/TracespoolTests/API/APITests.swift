@@ -104,6 +104,10 @@ import TracespoolServer
         #expect(masked.body == Data(cliMasked.stdout.utf8), "the masked CSV differs from the CLI's")
         let unmasked = try server.get("/api/v1/jobs/\(id)/msd/export.csv")
         #expect(unmasked.body != masked.body, "the mask changed nothing")
+        // The report page, served.
+        let page = try server.get("/api/v1/jobs/\(id)/report.html?top=5")
+        #expect(page.status == 200 && page.header("Content-Type")?.hasPrefix("text/html") == true)
+        #expect(page.text.contains("<svg") && !page.text.contains("<script") && page.text.contains("charset=\"utf-8\"") || page.text.contains("charset=utf-8"))
         // A query_tool job is not an MSD job.
         let qt = try server.post("/api/v1/jobs", ["cids": try JobKit.cids(2), "domains": ["history"]])
         let qid = try #require(qt.data["job_id"] as? String)
