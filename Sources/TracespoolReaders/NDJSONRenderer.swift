@@ -90,71 +90,114 @@ public struct NDJSONRecordsRenderer: ExportRenderer {
         var summary = ExportSummary()
         var next: String?
         try frame.meta(layout: .records)
-        let reader = plan.reader
-        let batchSize = plan.options.batchSize
-        for (k, d) in plan.domains.enumerated() {
-            try out.literal("{\"type\":\"domain_start\",\"domain\":")
-            try json.string(d.name)
-            try out.literal(",\"total\":")
-            try out.integer(d.total)
-            try out.literal(",\"quality_meta\":")
-            try d.quality.write(json)
-            try out.literal("}\n")
-
-            // Rows this output carries: a `records` line states its count before its rows.
-            let expected: Int
-            if plan.isPaged {
-                expected = try reader.countRows(d, after: plan.start[k], high: plan.high[k], limit: plan.options.limit ?? Int.max)
-            } else {
-                expected = d.total
-            }
-            let keys = KeyTable(columns: d.columns)
-            let stream = try reader.rows(d, after: plan.start[k], high: plan.high[k], limit: expected)
-            var emitted = 0
-            var batch = 0
-            while emitted < expected {
-                let n = min(batchSize, expected - emitted)
-                try out.literal("{\"type\":\"records\",\"domain\":")
-                try json.string(d.name)
-                try out.literal(",\"batch\":")
-                try out.integer(batch)
-                try out.literal(",\"count\":")
-                try out.integer(n)
-                try out.literal(",\"data\":[")
-                for j in 0..<n {
-                    guard try stream.next() else {
-                        throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) ended after \(emitted + j) rows, \(expected) were counted")
-                    }
-                    if j > 0 { try out.byte(0x2C) }
-                    try keys.writeRow(stream.row, json)
-                    if (emitted + j + 1) % progressEvery == 0 {
-                        progress(ExportProgress(domain: d.name, rows: summary.rows + emitted + j + 1, cids: 0))
-                    }
-                }
-                try out.literal("]}\n")
-                emitted += n
-                batch += 1
-            }
-            stream.close()
-            let more = try reader.hasRows(d, after: stream.position, high: plan.high[k])
-            if more && !plan.isPaged {
-                throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) holds more rows than the \(d.total) it recorded")
-            }
-            if more && plan.options.limit != nil {
-                next = plan.cursor(positions: [stream.position], emitted: emitted)
-            }
-            try out.literal("{\"type\":\"domain_end\",\"domain\":")
-            try json.string(d.name)
-            try out.literal(",\"count\":")
-            try out.integer(emitted)
-            try out.literal("}\n")
+        for k in plan.domains.indices {
+            let (emitted, cursor) = try Self.domainSection(plan, k, json: json, before: summary.rows, progress: progress)
+            if cursor != nil { next = cursor }
             summary.rows += emitted
-            summary.rowsByDomain[d.name] = emitted
-            progress(ExportProgress(domain: d.name, rows: summary.rows, cids: 0))
+            summary.rowsByDomain[plan.domains[k].name] = emitted
         }
         summary.nextCursor = next
         try frame.trailer(rows: summary.rows, cids: nil, nextCursor: next)
         return summary
+    }
+
+    /// One domain's lines: `domain_start`, its `records` lines, `domain_end`. Returns the rows it
+    /// wrote and, for a page that stops inside the domain, the next cursor.
+    static func domainSection(_ plan: ExportPlan, _ k: Int, json: JSONWriter, before: Int,
+                              progress: (ExportProgress) -> Void) throws -> (Int, String?) {
+        let out = json.out
+        let reader = plan.reader
+        let batchSize = plan.options.batchSize
+        let d = plan.domains[k]
+        try out.literal("{\"type\":\"domain_start\",\"domain\":")
+        try json.string(d.name)
+        try out.literal(",\"total\":")
+        try out.integer(d.total)
+        try out.literal(",\"quality_meta\":")
+        try d.quality.write(json)
+        try out.literal("}\n")
+
+        // Rows this output carries: a `records` line states its count before its rows.
+        let expected: Int
+        if plan.isPaged {
+            expected = try reader.countRows(d, after: plan.start[k], high: plan.high[k], limit: plan.options.limit ?? Int.max)
+        } else {
+            expected = d.total
+        }
+        let keys = KeyTable(columns: d.columns)
+        let stream = try reader.rows(d, after: plan.start[k], high: plan.high[k], limit: expected)
+        var emitted = 0
+        var batch = 0
+        while emitted < expected {
+            let n = min(batchSize, expected - emitted)
+            try out.literal("{\"type\":\"records\",\"domain\":")
+            try json.string(d.name)
+            try out.literal(",\"batch\":")
+            try out.integer(batch)
+            try out.literal(",\"count\":")
+            try out.integer(n)
+            try out.literal(",\"data\":[")
+            for j in 0..<n {
+                guard try stream.next() else {
+                    throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) ended after \(emitted + j) rows, \(expected) were counted")
+                }
+                if j > 0 { try out.byte(0x2C) }
+                try keys.writeRow(stream.row, json)
+                if (emitted + j + 1) % progressEvery == 0 {
+                    progress(ExportProgress(domain: d.name, rows: before + emitted + j + 1, cids: 0))
+                }
+            }
+            try out.literal("]}\n")
+            emitted += n
+            batch += 1
+        }
+        stream.close()
+        var next: String?
+        let more = try reader.hasRows(d, after: stream.position, high: plan.high[k])
+        if more && !plan.isPaged {
+            throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) holds more rows than the \(d.total) it recorded")
+        }
+        if more && plan.options.limit != nil {
+            next = plan.cursor(positions: [stream.position], emitted: emitted)
+        }
+        try out.literal("{\"type\":\"domain_end\",\"domain\":")
+        try json.string(d.name)
+        try out.literal(",\"count\":")
+        try out.integer(emitted)
+        try out.literal("}\n")
+        progress(ExportProgress(domain: d.name, rows: before + emitted, cids: 0))
+        return (emitted, next)
+    }
+}
+
+/// The records layout of a job that is still running, domain by domain as they finish: the meta
+/// line at once, then each domain's lines as soon as the job has finished that domain (the events
+/// stage writes domains in order), then the trailer once the job has ended. Each domain is read in
+/// a snapshot taken after it finished and the trailer in one taken at the end, so the lines are
+/// the same as an export made after the job. `waitForDomain` blocks until the domain is done (or
+/// throws when the job failed or the client went away); `waitForJob` until the job has ended.
+public enum FollowingRecordsExport {
+    public static func render(open: () throws -> SpoolReader, options: ExportOptions, into out: OutputBuffer,
+                              waitForDomain: (String) throws -> Void, waitForJob: () throws -> Void) throws {
+        let json = JSONWriter(out)
+        let first = try ExportPlan.make(reader: try open(), options: options)
+        try NDJSONFrame(plan: first, json: json).meta(layout: .records)
+        let names = first.domains.map(\.name)
+        var rows = 0
+        for name in names {
+            try waitForDomain(name)
+            var one = options
+            one.domains = [name]
+            let plan = try ExportPlan.make(reader: try open(), options: one)
+            let (emitted, _) = try NDJSONRecordsRenderer.domainSection(plan, 0, json: json, before: rows) { _ in }
+            rows += emitted
+            try out.flush()
+        }
+        try waitForJob()
+        var all = options
+        all.domains = names
+        let last = try ExportPlan.make(reader: try open(), options: all)
+        try NDJSONFrame(plan: last, json: json).trailer(rows: rows, cids: nil, nextCursor: nil)
     }
 }
 

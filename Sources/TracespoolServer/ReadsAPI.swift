@@ -125,7 +125,7 @@ enum ReadsAPI {
             headers[.contentType] = "text/csv; charset=utf-8"
             headers[.contentDisposition] = "attachment; filename=\"\(jid).msd-detail.csv\""
             headers[.cacheControl] = "no-cache"
-            let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { _ in nil }) { out in
+            let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { _ in nil }) { out, _ in
                 _ = try MSDExport.csv(m.value, masks: masks) { data in
                     try data.withUnsafeBytes { try out.bytes($0) }
                 }
@@ -150,11 +150,14 @@ enum ReadsAPI {
         return m
     }
 
-    /// An export streamed with backpressure (NDJSON or CSV), counted against the stream cap.
+    /// An export streamed with backpressure (NDJSON or CSV), counted against the stream cap. The
+    /// NDJSON records stream of a running job follows it domain by domain (`FollowingRecordsExport`);
+    /// every other read needs a finished job.
     static func stream(_ s: APIServices, _ id: String?, _ options: ExportOptions, contentType: String, attachment: String?) async throws -> Response {
+        let follow = options.format == .ndjson && options.layout == .records
         // Plan first, so a bad domain or cursor is a 400 before the 200 starts.
-        let (jid, reader) = try await SpoolWork.run { () throws -> (String, Handoff<SpoolReader>) in
-            let (job, path) = try s.readable(id)
+        let (jid, path, running, firstDomain) = try await SpoolWork.run { () throws -> (String, String, Bool, String?) in
+            let (job, path) = try s.readable(id, allowRunning: follow)
             let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
             if options.format == .csv {
                 let names = options.domains.isEmpty ? reader.domains.map(\.name) : options.domains
@@ -164,7 +167,7 @@ enum ReadsAPI {
                 }
             }
             _ = try ExportPlan.make(reader: reader, options: options)
-            return (job.id, Handoff(reader))
+            return (job.id, path, job.state == .running, options.domains.first ?? reader.domains.first?.name)
         }
         try s.streams.enter()
         var headers = HTTPFields()
@@ -172,16 +175,46 @@ enum ReadsAPI {
         headers[.cacheControl] = "no-cache"
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         if attachment != nil {
-            let domain = options.domains.first ?? reader.value.domains.first?.name ?? "rows"
-            headers[.contentDisposition] = "attachment; filename=\"\(jid).\(domain).csv\""
+            headers[.contentDisposition] = "attachment; filename=\"\(jid).\(firstDomain ?? "rows").csv\""
         }
         let ndjson = options.format == .ndjson
         let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { e in
             ndjson ? "{\"type\":\"error\",\"error\":{\"code\":\(APIEnvelope.serialise(e.code)),\"message\":\(APIEnvelope.serialise(e.message))}}\n" : nil
-        }) { out in
-            _ = try Renderers.export(reader.value, options, into: out)
+        }) { out, clientGone in
+            let open = { try SpoolReader(spool: try Spool.open(at: path, readOnly: true)) }
+            if running {
+                try FollowingRecordsExport.render(open: open, options: options, into: out,
+                    waitForDomain: { name in try JobFollower.wait(s, jid, path, domain: name, clientGone: clientGone) },
+                    waitForJob: { try JobFollower.wait(s, jid, path, domain: nil, clientGone: clientGone) })
+            } else {
+                _ = try Renderers.export(try open(), options, into: out)
+            }
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// Waits, on the stream's own thread, for a running job to finish a domain (or to end): polls
+/// the spool's `domains` table and the catalog every 200 ms. A job that ends without succeeding
+/// ends the stream with its error; a client that went away ends it quietly.
+enum JobFollower {
+    static func wait(_ s: APIServices, _ id: String, _ path: String, domain: String?, clientGone: () -> Bool) throws {
+        while true {
+            if clientGone() { throw ReaderError(.brokenPipe, "the client went away") }
+            guard let job = try s.store.get(id: id) else { throw APIError("JOB_NOT_FOUND", "job \(id) was removed") }
+            if job.state != .running || job.leaseExpired() {
+                if job.state == .succeeded { return }
+                throw APIError("JOB_NOT_COMPLETE", "job \(id) ended \(job.state.rawValue)"
+                    + (job.errorCode.map { " (\($0): \(job.errorMessage ?? ""))" } ?? "") + (job.leaseExpired() ? ": its worker is gone" : ""),
+                    extra: ["state": job.state.rawValue])
+            }
+            if let domain {
+                let spool = try Spool.open(at: path, readOnly: true)
+                let status = try spool.database.scalarText("SELECT status FROM domains WHERE domain = ?1", [domain])
+                if let status, status != "pending" { return }
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
     }
 }
 

@@ -13,14 +13,14 @@ enum StreamingBody {
     /// last bytes to send (an NDJSON `{"type":"error",…}` line; CSV has no way to say so).
     static func make(onEnd: @escaping @Sendable () -> Void,
                      failureTail: @escaping @Sendable (APIError) -> String?,
-                     render: @escaping @Sendable (OutputBuffer) throws -> Void) -> ResponseBody {
+                     render: @escaping @Sendable (OutputBuffer, _ clientGone: () -> Bool) throws -> Void) -> ResponseBody {
         ResponseBody { writer in
             let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
             let sink = BridgeSink(continuation)
             let thread = Thread {
                 let out = OutputBuffer(sink: sink)
                 do {
-                    try render(out)
+                    try render(out) { sink.isCancelled }
                     try out.flush()
                 } catch let e as ReaderError where e.kind == .brokenPipe {
                     // The client went away: nothing more to say.
@@ -69,6 +69,8 @@ final class BridgeSink: ByteSink, @unchecked Sendable {
     func yieldLast(_ text: String) {
         if !lock.withLock({ cancelled }) { continuation.yield(ByteBuffer(string: text)) }
     }
+
+    var isCancelled: Bool { lock.withLock { cancelled } }
 
     /// The writer took a chunk: the renderer may produce another.
     func consumed() { permits.signal() }

@@ -269,6 +269,33 @@ import TracespoolServer
         _ = try server.waitFinished(wid, seconds: 120)
     }
 
+    @Test("a stream opened while the job runs follows it domain by domain and ends with the same lines as one opened after")
+    func progressiveStream() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        let r = try server.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(2000), "domains": ["history", "materials", "rejects", "holds", "jobs"],
+                                                 "new": true])
+        let id = try #require(r.data["job_id"] as? String)
+        #expect(try eventually(30) { try server.get("/api/v1/jobs/\(id)").data["state"] as? String != "queued" })
+        let stateWhenOpened = try server.get("/api/v1/jobs/\(id)").data["state"] as? String ?? "?"
+        #expect(stateWhenOpened == "running", "the job was \(stateWhenOpened) when the stream opened: the test proves nothing")
+        let during = try server.get("/api/v1/jobs/\(id)/stream")
+        #expect(during.status == 200, "\(during.text.prefix(300))")
+        #expect(try server.waitFinished(id)["state"] as? String == "succeeded")
+        let after = try server.get("/api/v1/jobs/\(id)/stream")
+        #expect(during.text == after.text, "opened while \(stateWhenOpened): the lines differ from a stream opened after")
+        #expect(after.text.hasSuffix("}\n") && after.text.contains("\"type\":\"complete\""))
+        // The cid layout and CSV of a running job are refused with its state, not served half-written.
+        let r2 = try server.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(2000), "domains": ["history", "materials"], "new": true])
+        let id2 = try #require(r2.data["job_id"] as? String)
+        if try eventually(30, { try server.get("/api/v1/jobs/\(id2)").data["state"] as? String == "running" }) {
+            let cid = try server.get("/api/v1/jobs/\(id2)/stream?layout=cid")
+            #expect(cid.status == 409 || cid.status == 200, "\(cid.text.prefix(200))")
+            if cid.status == 409 { #expect(cid.errorCode == "JOB_NOT_COMPLETE") }
+        }
+        _ = try server.waitFinished(id2)
+    }
+
     @Test("SIGTERM with a stream open: the server ends gracefully within its deadline")
     func gracefulShutdown() throws {
         let folder = TempFolder()
