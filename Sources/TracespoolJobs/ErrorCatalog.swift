@@ -1,3 +1,7 @@
+import TracespoolPipeline
+import TracespoolSource
+import TracespoolSpool
+
 /// The one error model (README "Exit codes"): every stable error code belongs to one class, and
 /// each class has its exit code (CLI) and its HTTP status (API) — both chosen here and nowhere else.
 public enum ErrorClass: Sendable {
@@ -67,6 +71,25 @@ public enum ErrorClass: Sendable {
         case "READER_BROKEN_PIPE": return .ok
         case _ where code.hasPrefix("READER_"): return .usage
         default: return .internalError
+        }
+    }
+}
+
+/// The stable code and plain message of an error from the job layers (source, spool, runner,
+/// store) — the one place that names them; the API adds the readers' and MSD's own.
+public enum StableError {
+    public static func describe(_ error: Error) -> (code: String, message: String) {
+        switch error {
+        case let e as SourceError: return (e.code, e.message)
+        case let e as SpoolError: return (e.code, e.message)
+        case let e as JobFailure: return (e.code, e.message)
+        case let e as CIDLimitExceeded: return ("CID_LIMIT_EXCEEDED", e.description)
+        case let e as NoSeedsFound: return (e.code, e.message)
+        case let e as JobStateConflict: return (e.code, e.message)
+        case let e as JobNotFound: return (e.code, e.message)
+        case let e as JobConfigError: return ("INVALID_SETTING", e.message)
+        case is CancelledError: return ("CANCELLED", "the job was cancelled")
+        default: return ("INTERNAL_ERROR", "\(error)")
         }
     }
 }

@@ -32,16 +32,13 @@ struct APIError: Error, HTTPResponseError {
     static func from(_ error: Error) -> APIError {
         switch error {
         case let e as APIError: return e
-        case let e as SpoolError: return APIError(e.code, e.message)
         case let e as ReaderError: return APIError(e.code, e.message)
         case let e as MSDError: return APIError(e.code, e.message)
-        case let e as SourceError: return APIError(e.code, e.message)
-        case let e as JobStateConflict: return APIError(e.code, e.message)
-        case let e as JobNotFound: return APIError(e.code, e.message)
-        case let e as JobFailure: return APIError(e.code, e.message)
         case let e as CIDLimitExceeded:
             return APIError("CID_LIMIT_EXCEEDED", e.description, extra: ["cid_count": e.cidCount, "limit": e.limit])
-        default: return APIError("INTERNAL_ERROR", "\(error)")
+        default:
+            let (code, message) = StableError.describe(error)
+            return APIError(code, message)
         }
     }
 }

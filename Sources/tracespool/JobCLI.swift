@@ -57,16 +57,7 @@ enum JobCLI {
         return job
     }
 
-    static func describe(_ error: Error) -> (String, String) {
-        switch error {
-        case let e as JobStateConflict: return (e.code, e.message)
-        case let e as JobNotFound: return (e.code, e.message)
-        case let e as JobFailure: return (e.code, e.message)
-        case let e as JobConfigError: return ("INVALID_SETTING", e.message)
-        case let e as SpoolError: return (e.code, e.message)
-        default: return ("INTERNAL_ERROR", "\(error)")
-        }
-    }
+    static func describe(_ error: Error) -> (String, String) { StableError.describe(error) }
 
     /// Prints the failure (and with `--json` one object on stdout) and returns the exit to throw.
     static func fail(_ code: String, _ message: String, json: Bool) -> ExitCode {

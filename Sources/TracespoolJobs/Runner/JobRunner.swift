@@ -71,18 +71,8 @@ public final class JobRunner: @unchecked Sendable {
         }
     }
 
-    /// The stable code and the plain message of an error.
-    static func classify(_ error: Error) -> (String, String) {
-        switch error {
-        case let e as SourceError: return (e.code, e.message)
-        case let e as SpoolError: return (e.code, e.message)
-        case let e as JobFailure: return (e.code, e.message)
-        case let e as CIDLimitExceeded: return ("CID_LIMIT_EXCEEDED", e.description)
-        case let e as NoSeedsFound: return (e.code, e.message)
-        case is CancelledError: return ("CANCELLED", "the job was cancelled")
-        default: return ("INTERNAL_ERROR", "\(error)")
-        }
-    }
+    /// The stable code and the plain message of an error (`StableError`).
+    static func classify(_ error: Error) -> (String, String) { StableError.describe(error) }
 
     public func spoolPath(_ id: String) -> String { "\(spoolDir)/\(id).sqlite" }
     public func requestPath(_ id: String) -> String { RequestFile.path(folder: spoolDir, id: id) }
