@@ -1,8 +1,10 @@
 import CSQLite
 
 /// The one wrapper around a SQLite connection; nothing else in tracespool calls SQLite.
-/// One connection belongs to one thread at a time.
-public final class SQLiteDatabase: @unchecked Sendable {
+/// It is opened `NOMUTEX`, so one connection belongs to one thread at a time — which is why the
+/// type is not `Sendable`: handing it to another thread is explicit (the API's `Handoff`). The
+/// one thing another thread may do is interrupt it (`interrupter()`).
+public final class SQLiteDatabase {
     let db: OpaquePointer
     public let path: String
 
@@ -107,6 +109,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// Interrupts a running statement from another thread (cancellation).
     public func interrupt() { sqlite3_interrupt(db) }
 
+    /// A handle another thread may use to interrupt this connection's statement in flight.
+    public func interrupter() -> SQLiteInterrupter { SQLiteInterrupter(db: db) }
+
     var lastMessage: String { String(cString: sqlite3_errmsg(db)) }
 
     static func error(_ rc: Int32, _ message: String) -> SpoolError {
@@ -121,4 +126,12 @@ public final class SQLiteDatabase: @unchecked Sendable {
         default: return SpoolError(.failed, message)
         }
     }
+}
+
+/// Interrupts one connection from another thread. `sqlite3_interrupt` is documented as safe to
+/// call from any thread while the connection is open; the owner removes its hook before closing
+/// the connection — that is what makes this handle `Sendable`.
+public struct SQLiteInterrupter: @unchecked Sendable {
+    let db: OpaquePointer
+    public func interrupt() { sqlite3_interrupt(db) }
 }

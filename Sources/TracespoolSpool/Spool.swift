@@ -2,7 +2,7 @@ import Foundation
 
 /// One job's spool file: `<spool-dir>/<job-id>.sqlite`. Opening checks that it is a tracespool
 /// spool of a version we understand, so a copied file can be read without the catalog.
-public final class Spool: @unchecked Sendable {
+public final class Spool {
     public let database: SQLiteDatabase
     public let path: String
     /// The attempt of the job this connection writes for (`takeFence`); nil for readers.

@@ -52,8 +52,11 @@ struct ReadersConcurrencyTests {
         let gate = DispatchSemaphore(value: 0)
         let committed = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
+        // The writing connection moves to the writer thread and is used only there from now on.
+        nonisolated(unsafe) let writing = spool
         let writerThread = Thread {
             defer { done.signal() }
+            let spool = writing
             do {
                 let writer = try DomainTableWriter(spool: spool, domain: d)
                 for (b, batch) in cuts.enumerated() {

@@ -65,7 +65,8 @@ struct JobExecution {
                 onStage("aggregate: computing the MSD summary")
                 let t0 = Date()
                 // A cancel interrupts the aggregation's SQL, not only the next step.
-                let interrupt = cancellation.onCancel { [database = spool.database] in database.interrupt() }
+                let interrupter = spool.database.interrupter()
+                let interrupt = cancellation.onCancel { interrupter.interrupt() }
                 defer { cancellation.remove(interrupt) }
                 do {
                     try timed("aggregate") {
