@@ -69,21 +69,16 @@ public enum MSDSummaryStore {
     }
 }
 
-/// Opening a spool for MSD reads.
+/// Opening a spool for MSD reads. Readers never write: the helper tables and the stored summary
+/// are the job's work (its aggregation stage, or `tracespool msd prepare` for a spool from an older
+/// version); a spool without current ones is `MSD_NOT_PREPARED`.
 public enum MSDReader {
-    /// Opens `path` read-only. When the helper tables or the stored summary are missing or stale (a
-    /// spool from before this version, or a run that stopped before the MSD step), opens it for
-    /// writing once to build them and store the summary; a spool that cannot be written then fails
-    /// with `MSD_NOT_PREPARED`.
     public static func open(path: String) throws -> MSDSpool {
         let m = try MSDSpool.open(at: path, readOnly: true)
-        if try MSDSummaryStore.isStored(m) { return m }
-        do {
-            let w = try MSDSpool.open(at: path, readOnly: false)
-            if try !MSDSummaryStore.isStored(w) { try MSDSummaryStore.computeAndStore(w) }
-        } catch let e as SpoolError where e.kind == .unwritable {
-            throw MSDError(.notPrepared, "\(path) has no current MSD helper tables and cannot be written to build them: \(e.message)")
+        guard try MSDSummaryStore.isStored(m) else {
+            throw MSDError(.notPrepared, "\(path) has no current MSD tables (a spool of an older version, or a job that stopped "
+                + "before its aggregation): `tracespool msd prepare` builds them")
         }
-        return try MSDSpool.open(at: path, readOnly: true)
+        return m
     }
 }

@@ -12,8 +12,8 @@ struct MSDCommand: ParsableCommand {
         discussion: """
             JOB is a job id (looked up in the spool folder) or a spool file path. `run` of an MSD job \
             stores the unmasked summary, so reading it is instant; masked summaries are computed on \
-            demand. A spool without current MSD helper tables (older version) gets them built on first \
-            read, which needs write access.
+            demand. Readers never write: a spool without current MSD helper tables (older version) \
+            answers MSD_NOT_PREPARED (exit 65); `msd prepare` builds them.
             Masks: --loss-reasons (numerator only: the population never shrinks), --pj-types and \
             --packages (population, trimmed); comma-separated or repeated; values that match nothing \
             give empty results.

@@ -98,7 +98,12 @@ final class MSDSpoolBuilder {
         return computeSummary ? try MSDSummaryStore.computeAndStore(spool: spool) : nil
     }
 
-    func reader() throws -> MSDSpool { try MSDReader.open(path: path) }
+    /// The spool as readers see it: prepared first (its aggregation), as a job would have done.
+    func reader() throws -> MSDSpool {
+        let w = try MSDSpool.open(at: path, readOnly: false)
+        if try !MSDSummaryStore.isStored(w) { try MSDSummaryStore.computeAndStore(w) }
+        return try MSDReader.open(path: path)
+    }
 
     func summary(_ masks: MSDMasks = .none) throws -> [String: Any] {
         try MSDJSONTest.object(try MSDSummaryStore.summaryText(try reader(), masks: masks))
