@@ -10,12 +10,19 @@ import TracespoolSource
 /// `limit`, `state`, `field`) and headers. Its HTTP status comes from the one error model
 /// (`ErrorClass`), so the CLI's exit code and the API's status of a code never disagree.
 struct APIError: Error, HTTPResponseError {
+    /// A field of the error object beside code and message.
+    enum Field: Sendable {
+        case int(Int)
+        case string(String)
+        var json: Any { switch self { case .int(let v): return v; case .string(let v): return v } }
+    }
+
     let code: String
     let message: String
-    var extra: [String: Any] = [:]
+    var extra: [String: Field] = [:]
     var headers: HTTPFields = [:]
 
-    init(_ code: String, _ message: String, extra: [String: Any] = [:], headers: HTTPFields = [:]) {
+    init(_ code: String, _ message: String, extra: [String: Field] = [:], headers: HTTPFields = [:]) {
         self.code = code
         self.message = message
         self.extra = extra
@@ -25,7 +32,7 @@ struct APIError: Error, HTTPResponseError {
     var status: HTTPResponse.Status { HTTPResponse.Status(code: ErrorClass.of(code).httpStatus) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        APIEnvelope.failure(code: code, message: message, extra: extra, status: status, headers: headers)
+        APIEnvelope.failure(code: code, message: message, extra: extra.mapValues(\.json), status: status, headers: headers)
     }
 
     /// Any error of the layers below, with its own code.
@@ -35,7 +42,7 @@ struct APIError: Error, HTTPResponseError {
         case let e as ReaderError: return APIError(e.code, e.message)
         case let e as MSDError: return APIError(e.code, e.message)
         case let e as CIDLimitExceeded:
-            return APIError("CID_LIMIT_EXCEEDED", e.description, extra: ["cid_count": e.cidCount, "limit": e.limit])
+            return APIError("CID_LIMIT_EXCEEDED", e.description, extra: ["cid_count": .int(e.cidCount), "limit": .int(e.limit)])
         default:
             let (code, message) = StableError.describe(error)
             return APIError(code, message)

@@ -25,8 +25,12 @@ public enum APIServer {
 
         var extra: [any Service] = []
         if settings.workers > 0 {
-            extra.append(WorkerService(pool: WorkerPool(runner: runner, concurrency: settings.workers, once: false,
-                                                        pollSeconds: 0.5, logger: logger)))
+            let pool = WorkerPool(runner: runner, concurrency: settings.workers, once: false, pollSeconds: 0.5, logger: logger)
+            pool.onFinished = { id, execution, seconds in
+                metrics.jobFinished(execution, seconds: seconds)
+                WorkerPool.report(id, execution, seconds)
+            }
+            extra.append(WorkerService(pool: pool))
         }
         let app = Application(
             router: router,

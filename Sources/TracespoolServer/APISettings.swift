@@ -46,7 +46,7 @@ final class APIServices: Sendable {
         }
         guard let job = try store.get(id: id) else { throw APIError("JOB_NOT_FOUND", "no job \(id)") }
         if job.state == .expired {
-            throw APIError("JOB_RESULT_EXPIRED", "job \(id)'s result expired (retention removed its spool)", extra: ["state": "expired"])
+            throw APIError("JOB_RESULT_EXPIRED", "job \(id)'s result expired (retention removed its spool)", extra: ["state": .string("expired")])
         }
         return job
     }
@@ -60,7 +60,7 @@ final class APIServices: Sendable {
         case .running where allowRunning && !j.leaseExpired() && FileManager.default.fileExists(atPath: path): break
         default:
             throw APIError("JOB_NOT_COMPLETE", "job \(j.id) is \(j.state.rawValue)" + (j.leaseExpired() ? " and its worker is gone" : ""),
-                           extra: ["state": j.state.rawValue])
+                           extra: ["state": .string(j.state.rawValue)])
         }
         return (j, path)
     }

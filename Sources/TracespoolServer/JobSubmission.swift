@@ -14,7 +14,7 @@ enum JobSubmission {
                                                                  "domains", "cid_limit", "new"])
 
     static func invalid(_ field: String?, _ message: String) -> APIError {
-        APIError("INVALID_PARAMS", message, extra: field.map { ["field": $0] } ?? [:])
+        APIError("INVALID_PARAMS", message, extra: field.map { ["field": .string($0)] } ?? [:])
     }
 
     /// The validated request and whether `new` was asked.

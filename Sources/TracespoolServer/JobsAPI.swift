@@ -83,7 +83,7 @@ enum JobsAPI {
             }
             try await SpoolWork.run {
                 if let now = try s.store.get(id: job.id), now.state == .running, !now.leaseExpired() {
-                    throw APIError("JOB_STATE_CONFLICT", "job \(job.id) is still running after its cancel; try again", extra: ["state": "running"])
+                    throw APIError("JOB_STATE_CONFLICT", "job \(job.id) is still running after its cancel; try again", extra: ["state": .string("running")])
                 }
                 JobFiles.remove(spoolDir: s.settings.spoolDir, id: job.id)
                 try s.store.delete(id: job.id)

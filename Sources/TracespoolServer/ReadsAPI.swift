@@ -206,7 +206,7 @@ enum JobFollower {
                 if job.state == .succeeded { return }
                 throw APIError("JOB_NOT_COMPLETE", "job \(id) ended \(job.state.rawValue)"
                     + (job.errorCode.map { " (\($0): \(job.errorMessage ?? ""))" } ?? "") + (job.leaseExpired() ? ": its worker is gone" : ""),
-                    extra: ["state": job.state.rawValue])
+                    extra: ["state": .string(job.state.rawValue)])
             }
             if let domain {
                 let spool = try Spool.open(at: path, readOnly: true)

@@ -54,7 +54,7 @@ struct JobExecution {
         let events = EventsStage(snapshot: snapshot, spool: spool, config: config, logger: logger, cancellation: cancellation) { [runner, store, claim] p in
             runner.onProgress(p)
             let pct = (Double(p.domainIndex) + Double(p.batchesDone) / Double(max(1, p.batchesTotal))) / Double(p.domainCount) * 100
-            try? store.progress(claim, stage: "events", pct: pct, text: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
+            _ = try? store.progress(claim, stage: "events", pct: pct, text: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
         }
         let outcomes = try timed("events") { try events.run(domains: domains) }
 

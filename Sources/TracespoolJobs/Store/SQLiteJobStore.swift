@@ -109,10 +109,12 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    @discardableResult
     public func progress(_ claim: Claim, stage: String?, pct: Double?, text: String?) throws -> Bool {
         try casUpdate(CatalogSQL.progress, claim, [.text(stage), .real(pct), .text(text)])
     }
 
+    @discardableResult
     public func finish(_ claim: Claim, _ o: JobOutcome) throws -> Bool {
         let now = SQLiteJobStore.now()
         return try casUpdate(CatalogSQL.finish, claim, [
@@ -120,6 +122,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             .text(o.errorCode), .text(o.errorMessage), .text(o.spoolFile), .int(o.bytes), .text(now.iso), .real(now.unix)])
     }
 
+    @discardableResult
     public func release(_ claim: Claim) throws -> Bool {
         try casUpdate(CatalogSQL.release, claim, [])
     }
@@ -157,6 +160,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    @discardableResult
     public func expire(id: String, from: JobState) throws -> Bool {
         try locked {
             try database.transaction {
@@ -168,6 +172,15 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func list(state: JobState?, limit: Int, after: String?) throws -> [JobRecord] {
         try locked { try database.rows(CatalogSQL.list, [.text(state?.rawValue), .text(after), .int(limit)], SQLiteJobStore.record) }
+    }
+
+    /// Bytes of live jobs' files (as last recorded) and how many jobs took more than one attempt.
+    public func totals() throws -> (bytes: Int, takeovers: Int) {
+        try locked {
+            let bytes = try database.scalarInt("SELECT coalesce(sum(bytes), 0) FROM jobs WHERE state <> 'expired'") ?? 0
+            let takeovers = try database.scalarInt("SELECT count(*) FROM jobs WHERE attempt > 1") ?? 0
+            return (bytes, takeovers)
+        }
     }
 
     public func count(state: JobState) throws -> Int {

@@ -71,6 +71,16 @@ import TracespoolServer
         #expect(csv.body == Data(cliCSV.stdout.utf8))
         let lineage = try server.get("/api/v1/jobs/\(id)/lineage")
         #expect(lineage.status == 200 && lineage.json["data"] != nil)
+        // Prometheus text: jobs by state, the job's duration and rows by domain, requests by route —
+        // and no job id anywhere in it.
+        let metrics = try server.get("/metrics")
+        #expect(metrics.status == 200 && metrics.header("Content-Type")?.hasPrefix("text/plain") == true)
+        for needle in ["tracespool_jobs_count{state=\"succeeded\"} 1", "tracespool_job_duration_seconds_bucket",
+                       "tracespool_rows_spooled_total{domain=\"history\"", "tracespool_http_requests_total{route=\"/api/v1/jobs/{id}/rows\",status=\"200\"}",
+                       "tracespool_spool_bytes"] {
+            #expect(metrics.text.contains(needle), "\(needle) not in /metrics:\n\(metrics.text.prefix(1500))")
+        }
+        #expect(!metrics.text.contains(id))
         // Listing: the job is there, a keyset page of one with a next cursor when there is more.
         _ = try server.post("/api/v1/jobs", ["lot_ids": lots, "domains": ["history"], "new": true])
         let page1 = try server.get("/api/v1/jobs?limit=1")
