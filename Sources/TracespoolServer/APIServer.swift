@@ -23,22 +23,27 @@ public enum APIServer {
         ReadsAPI.register(router, services)
         HealthAPI.register(router, services, metrics: metrics)
 
-        var extra: [any Service] = []
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tracespool"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+        var group: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
         if settings.workers > 0 {
             let pool = WorkerPool(runner: runner, concurrency: settings.workers, once: false, pollSeconds: 0.5, logger: logger)
             pool.onFinished = { id, execution, seconds in
                 metrics.jobFinished(execution, seconds: seconds)
                 WorkerPool.report(id, execution, seconds)
             }
-            extra.append(WorkerService(pool: pool))
+            group.append(.init(service: WorkerService(pool: pool)))
         }
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tracespool"),
-            services: extra,
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
-            logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // The stated deadline: open streams get `graceSeconds` to end after SIGTERM, then they are
+        // cancelled (their reader threads see the write fail and stop) and the process exits.
+        var config = ServiceGroupConfiguration(services: group, gracefulShutdownSignals: [.sigterm, .sigint],
+                                               cancellationSignals: [], logger: logger)
+        config.maximumGracefulShutdownDuration = .seconds(settings.graceSeconds)
+        config.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: config).run()
     }
 }
 

@@ -14,7 +14,8 @@ public struct APISettings: Sendable {
     public var maxStreams = 16
     /// Query strings longer than this are 400 `INVALID_PARAMS`.
     public var maxQueryBytes = 8192
-    /// Seconds a graceful shutdown lets open streams finish before they are cut.
+    /// `TRACESPOOL_API_GRACE_SECONDS`: how long a graceful shutdown lets open streams finish
+    /// before they are cut (systemd's `TimeoutStopSec` must be above it).
     public var graceSeconds = 10
     public var spoolDir: String
     public var conninfo: String
