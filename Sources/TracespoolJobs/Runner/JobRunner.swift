@@ -82,16 +82,9 @@ public final class JobRunner: @unchecked Sendable {
     /// Stores the request (its lists streamed into the request file) and queues the job — or
     /// returns the queued or running job with the same request key, unless `reuse` is false.
     public func submit(_ request: TraceRequest, reuse: Bool) throws -> (id: String, reused: Bool) {
-        let id = JobId.make()
-        let stored: RequestFile.Stored
-        do { stored = try RequestFile.write(request, to: requestPath(id)) } catch {
-            let (code, message) = JobRunner.classify(error)
-            throw JobFailure(jobId: nil, code: code, message: "storing the request: \(message)", underlying: error)
-        }
+        let (id, stored) = try storeRequest(request)
         do {
-            let (record, reused) = try store.submit(Submission(
-                id: id, profile: request.profile.rawValue, requestJSON: stored.json, requestKey: stored.key,
-                ttlSeconds: ttlSeconds, cidCount: stored.request.hasExplicitCIDs ? stored.request.storedLists?.cids : nil), reuse: reuse)
+            let (record, reused) = try store.submit(submission(id, request, stored), reuse: reuse)
             if reused { try? FileManager.default.removeItem(atPath: requestPath(id)) }
             return (record.id, reused)
         } catch {
@@ -101,14 +94,31 @@ public final class JobRunner: @unchecked Sendable {
         }
     }
 
+    private func storeRequest(_ request: TraceRequest) throws -> (String, RequestFile.Stored) {
+        let id = JobId.make()
+        do { return (id, try RequestFile.write(request, to: requestPath(id))) } catch {
+            let (code, message) = JobRunner.classify(error)
+            throw JobFailure(jobId: nil, code: code, message: "storing the request: \(message)", underlying: error)
+        }
+    }
+
+    private func submission(_ id: String, _ request: TraceRequest, _ stored: RequestFile.Stored) -> Submission {
+        Submission(id: id, profile: request.profile.rawValue, requestJSON: stored.json, requestKey: stored.key, ttlSeconds: ttlSeconds,
+                   cidCount: stored.request.hasExplicitCIDs ? stored.request.storedLists?.cids : nil)
+    }
+
     // MARK: run
 
-    /// `tracespool run`: submit and execute in this process. A run that is killed is resumable by
+    /// `tracespool run`: submit and execute in this process — the job is inserted already claimed,
+    /// so a worker on the same folder cannot take it first. A run that is killed is resumable by
     /// a worker like any other job; one whose seeds resolve to nothing leaves nothing behind.
     public func run(_ request: TraceRequest) throws -> JobResult {
-        let (id, _) = try submit(request, reuse: false)
-        guard let claim = try store.claim(worker: worker, leaseSeconds: leaseSeconds, only: id) else {
-            throw JobFailure(jobId: id, code: "JOB_STATE_CONFLICT", message: "job \(id) was taken by another worker", underlying: JobStateConflict("job \(id) was taken by another worker"))
+        let (id, stored) = try storeRequest(request)
+        let claim: Claim
+        do { claim = try store.submitClaimed(submission(id, request, stored), worker: worker, leaseSeconds: leaseSeconds) } catch {
+            try? FileManager.default.removeItem(atPath: requestPath(id))
+            let (code, message) = JobRunner.classify(error)
+            throw JobFailure(jobId: nil, code: code, message: "catalog: \(message)", underlying: error)
         }
         switch execute(claim) {
         case .finished(let result): return result

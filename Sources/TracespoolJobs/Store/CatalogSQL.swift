@@ -81,6 +81,13 @@ enum CatalogSQL {
         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, 'queued', ?5, ?6, ?7)
         """
 
+    /// `run`: the job is inserted already claimed by this process, so no worker can take it first.
+    static let insertClaimed = """
+        INSERT INTO jobs (id, seq, profile, request, request_key, state, created_at, ttl_seconds, cid_count,
+                          attempt, worker, lease_until, started_at, heartbeat_at)
+        VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, 'running', ?5, ?6, ?7, 1, ?8, ?9 + ?10, ?5, ?5)
+        """
+
     /// A lease-expired job whose cancel was requested ends `cancelled` instead of being taken over.
     static let cancelAbandoned = """
         UPDATE jobs SET state = 'cancelled', finished_at = ?2, error_code = 'CANCELLED',

@@ -7,6 +7,8 @@ import Foundation
 public protocol JobStore: Sendable {
     /// Queues a job, or returns the queued or running job with the same request key (unless `new`).
     func submit(_ job: Submission, reuse: Bool) throws -> (record: JobRecord, reused: Bool)
+    /// Queues a job already claimed by `worker` (attempt 1): `run` executes it in its own process.
+    func submitClaimed(_ job: Submission, worker: String, leaseSeconds: Double) throws -> Claim
     /// Takes the oldest queued job, or one whose lease expired (`only`: just that job).
     func claim(worker: String, leaseSeconds: Double, only: String?) throws -> Claim?
     /// Extends the lease; says whether a cancel was requested or the lease was lost.

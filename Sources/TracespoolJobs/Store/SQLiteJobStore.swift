@@ -80,6 +80,17 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         return (record, reused)
     }
 
+    public func submitClaimed(_ job: Submission, worker: String, leaseSeconds: Double) throws -> Claim {
+        try locked {
+            try database.transaction {
+                let now = SQLiteJobStore.now()
+                try database.run(CatalogSQL.insertClaimed, [.text(job.id), .text(job.profile), .text(job.requestJSON), .text(job.requestKey),
+                    .text(now.iso), .int(job.ttlSeconds), .int(job.cidCount), .text(worker), .real(now.unix), .real(leaseSeconds)])
+                return Claim(id: job.id, worker: worker, attempt: 1, requestJSON: job.requestJSON)
+            }
+        }
+    }
+
     public func claim(worker: String, leaseSeconds: Double, only: String?) throws -> Claim? {
         try locked {
             try database.transaction {

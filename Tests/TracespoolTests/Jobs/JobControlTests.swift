@@ -143,7 +143,8 @@ import TracespoolSpool
         #expect(try JobKit.state(ids[0], folder.path) == "expired")
 
         // A running job (a slow gated one; its worker also collects, as every worker does) must never be touched, even with a cap of 0 bytes.
-        let db = try gatedWarehouse("retention", lots: 6, gateBody: "PERFORM pg_sleep(0.3);")
+        // Reading c002 sleeps 60 s: the job stays running for as long as the test needs, then is cancelled.
+        let db = try gatedWarehouse("retention", lots: 6, gateBody: "IF cid = 'c002' THEN PERFORM pg_sleep(60); END IF;")
         let slow = try JobKit.submit(["--cids", gatedCIDs(6), "--domains", "history", "--cid-batch", "1"], folder.path)
         let w = try BackgroundCLI(["worker", "--once", "--source", db.conninfo + " user=tracespool_reader", "--spool-dir", folder.path],
                                   folder: folder.path)
@@ -172,8 +173,10 @@ import TracespoolSpool
                                                    environment: ["TRACESPOOL_SPOOL_MAX_BYTES": "0"]).stdout)
         #expect((twice["expired"] as? [String])?.isEmpty == true && (twice["evicted"] as? [String])?.isEmpty == true, "\(twice)")
         #expect(twice["freed_bytes"] as? Int == 0)
-        #expect(w.wait(seconds: 30) == 0, "\(w.stderr)")
-        #expect(try JobKit.state(slow, folder.path) == "succeeded")
+        let cancel = try runCLI(["jobs", "cancel", slow, "--wait", "--spool-dir", folder.path])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(try JobKit.state(slow, folder.path) == "cancelled")
+        w.wait(seconds: 30)
     }
 
     @Test("jobs retry-failed fetches a failed middle batch again; it lands in grouped order: the export equals a clean run's")
@@ -208,7 +211,8 @@ import TracespoolSpool
         let source = try TestEnvironment.warehouse()
         let done = try parseJSONObject(try runCLI(["run", "--json", "--cids", try JobKit.cids(2).joined(separator: ","), "--domains", "history",
                                                    "--source", source, "--spool-dir", folder.path]).stdout)["job_id"] as? String ?? ""
-        let db = try gatedWarehouse("bad", lots: 4, gateBody: "PERFORM pg_sleep(1);")
+        // Reading c001 sleeps 60 s: the job stays running until the test cancels it.
+        let db = try gatedWarehouse("bad", lots: 4, gateBody: "IF cid = 'c001' THEN PERFORM pg_sleep(60); END IF;")
         let running = try JobKit.submit(["--cids", gatedCIDs(4), "--domains", "history", "--cid-batch", "1"], folder.path)
         let w = try BackgroundCLI(["worker", "--once", "--source", db.conninfo + " user=tracespool_reader", "--spool-dir", folder.path],
                                   folder: folder.path)

@@ -76,8 +76,8 @@ import TracespoolSpool
 
     @Test("a stopped worker loses its lease; the job is taken over; continued, its stale writes are refused and it stands down")
     func stoppedWorker() throws {
-        // 40 CIDs, 4 per batch, each row read sleeps 30 ms inside PostgreSQL: about 1.2 s of events.
-        let db = try gatedWarehouse("sigstop", lots: 40, gateBody: "PERFORM pg_sleep(0.03);")
+        // 40 CIDs, 4 per batch, each row read sleeps 100 ms inside PostgreSQL: about 2 s of events.
+        let db = try gatedWarehouse("sigstop", lots: 40, gateBody: "PERFORM pg_sleep(0.1);")
         let folder = TempFolder()
         let source = db.conninfo + " user=tracespool_reader"
         let id = try JobKit.submit(["--cids", gatedCIDs(40), "--domains", "history", "--cid-batch", "4"], folder.path)
