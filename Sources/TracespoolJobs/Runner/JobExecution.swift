@@ -27,11 +27,12 @@ struct JobExecution {
     func run() throws -> JobResult {
         try WarehouseCheck.requireTables(for: request, on: snapshot.connection)
         let domains = request.domains.compactMap(SpoolDomain.named)
-        let (spool, resumeReason) = try openSpool(domains: domains)
+        let (spool, resumeReason, history) = try openSpool(domains: domains)
+        // Every attempt's snapshot time, and why each later attempt ran (kept across a restart).
+        try spool.setMeta("snapshot_times", [history.snapshots, snapshot.takenAt].compactMap { $0 }.joined(separator: ","))
         if let reason = resumeReason {
             let line = "attempt \(claim.attempt) at \(UTCTime.iso(Date())): \(reason), snapshot \(snapshot.takenAt)"
-            try spool.setMeta("resumes", [try spool.meta("resumes"), line].compactMap { $0 }.joined(separator: "\n"))
-            try spool.setMeta("snapshot_times", [try spool.meta("snapshot_times"), snapshot.takenAt].compactMap { $0 }.joined(separator: ","))
+            try spool.setMeta("resumes", [history.resumes, line].compactMap { $0 }.joined(separator: "\n"))
             onStage("\(reason) (attempt \(claim.attempt)) in a new snapshot \(snapshot.takenAt)")
         }
         let copy = BatchCopyStage(snapshot: snapshot, spool: spool, config: config, logger: logger, cancellation: cancellation)
@@ -107,24 +108,27 @@ struct JobExecution {
         }
     }
 
+    /// Snapshot times and resume lines of earlier attempts.
+    typealias History = (snapshots: String?, resumes: String?)
+
     /// The attempt's spool: a new one; the one a dead attempt left (continued from its ledger);
-    /// or, when the dead attempt had not finished the prepared stages, a new one again.
-    private func openSpool(domains: [SpoolDomain]) throws -> (Spool, String?) {
+    /// or, when the dead attempt had not finished the prepared stages, a new one again — keeping
+    /// the earlier attempts' history.
+    private func openSpool(domains: [SpoolDomain]) throws -> (Spool, String?, History) {
         if FileManager.default.fileExists(atPath: spoolPath) {
             let old = try Spool.open(at: spoolPath, readOnly: false)
+            let history: History = (try old.meta("snapshot_times") ?? old.meta("snapshot_time"), try old.meta("resumes"))
             if try old.meta("stage.prepared") == "done" {
                 try old.database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                 try old.takeFence(attempt: claim.attempt, lockWaitSeconds: runner.lockWaitSeconds)
-                return (old, "resumed")
+                return (old, "resumed", history)
             }
             // Wait out a stale writer before removing the file it may still hold.
             try old.takeFence(attempt: claim.attempt, lockWaitSeconds: runner.lockWaitSeconds)
             for s in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: spoolPath + s) }
-            let fresh = try newSpool(domains: domains)
-            return (fresh, "restarted")
+            return (try newSpool(domains: domains), "restarted", history)
         }
-        let fresh = try newSpool(domains: domains)
-        return (fresh, claim.attempt > 1 ? "restarted" : nil)
+        return (try newSpool(domains: domains), claim.attempt > 1 ? "restarted" : nil, (nil, nil))
     }
 
     private func newSpool(domains: [SpoolDomain]) throws -> Spool {
@@ -136,7 +140,6 @@ struct JobExecution {
             try spool.setMeta("request", claim.requestJSON)
             try spool.setMeta("domains", request.domains.joined(separator: ","))
             try spool.setMeta("snapshot_time", snapshot.takenAt)
-            try spool.setMeta("snapshot_times", snapshot.takenAt)
             try spool.setMeta("created_at", UTCTime.iso(started))
             if let msd = request.msd {
                 try spool.setMeta("msd.direction", request.direction)
