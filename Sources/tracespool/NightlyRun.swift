@@ -21,7 +21,8 @@ struct NightlyRun {
             return
         }
         var line = "\(trace.name) \(jobId ?? "-") \(state) \(quality ?? "-") \(report ?? "-")"
-        if let code { line += " \(code): \(message ?? "")" }
+        // One line per trace, even when libpq's message has several.
+        if let code { line += " \(code): \((message ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))" }
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 

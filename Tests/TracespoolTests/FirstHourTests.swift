@@ -147,6 +147,8 @@ struct FirstHourTests {
                     || c.path.first == "jobs" && ["show", "cancel", "resume", "retry-failed", "rm"].contains(c.path.last ?? "") {
                     args.append("j-no-such-job")
                 }
+                // nightly: a config file that does not exist, refused before anything is queued.
+                if c.path == ["nightly"] { args.append(folder.path + "/no-such-nightly.yaml") }
                 args += [m.flag] + (c.takesValue[m.flag] == true ? ["1"] : [])
                 if c.path == ["run"] || c.path == ["submit"] { args += m.flag == "--fetch-rows" ? ["--cid-batch", "0"] : ["--fetch-rows", "0"] }
                 if c.path == ["worker"] { args += m.flag == "--concurrency" ? ["--poll-ms", "1"] : ["--concurrency", "0"] }
