@@ -125,7 +125,9 @@ struct FirstHourTests {
         // Chromium's (the README's MSD report screenshot).
         let foreign: Set<String> = ["--static-swift-stdlib", "--scratch-path", "--product", "--build-tests", "--skip-build",
                                     "--show-bin-path", "--lots", "--seed",
-                                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot", "--window-size"]
+                                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot", "--window-size",
+                                    // The runbook (README "Nightly"): scripts/systemd/install's, systemctl's, journalctl's, node_exporter's.
+                                    "--prefix", "--bin", "--enable", "--since", "--collector"]
         var mentioned: [(flag: String, source: String, scope: [String]?)] = Self.longFlags(in: readme).subtracting(foreign)
             .map { ($0, "README", nil) }
         for c in commands {
