@@ -75,6 +75,10 @@ struct NightlyTests {
     func oneFails() throws {
         let folder = TempFolder()
         let lots = try JobKit.lots(3)
+        // An earlier night's success of "nothing": a failed trace keeps it (the alert is on its age).
+        try FileManager.default.createDirectory(atPath: folder.path + "/spool/reports", withIntermediateDirectories: true)
+        try Data("tracespool_last_success_timestamp_seconds{trace=\"nothing\"} 123\n".utf8)
+            .write(to: URL(fileURLWithPath: folder.path + "/spool/reports/tracespool-nightly.prom"))
         let (r, _) = try nightly("""
             traces:
               - name: good
@@ -94,7 +98,22 @@ struct NightlyTests {
         #expect((runs["too-many"]?["error"] as? [String: Any])?["code"] as? String == "CID_LIMIT_EXCEEDED", "\(r.stdout)")
         #expect(runs["nothing"]?["report"] is NSNull)
         let prom = try metrics(folder)
-        #expect(prom.contains("{trace=\"good\"}") && !prom.contains("nothing") && !prom.contains("too-many"), "\(prom)")
+        #expect(prom.contains("{trace=\"good\"}") && !prom.contains("too-many"), "\(prom)")
+        #expect(prom.contains("tracespool_last_success_timestamp_seconds{trace=\"nothing\"} 123\n"), "\(prom)")
+    }
+
+    @Test("--no-run with no worker: the job stays queued, the trace reads as unfinished (75) after --wait-seconds; a worker then runs it")
+    func noRunWaits() throws {
+        let folder = TempFolder()
+        let lot = try JobKit.lots(1)[0]
+        let (r, _) = try nightly("traces:\n  - name: later\n    lot_ids: [\(lot)]\n    domains: [history]\n", folder,
+                                 extra: ["--no-run", "--wait-seconds", "2"])
+        #expect(r.status == 75, "\(r.status) \(r.stdout) \(r.stderr)")
+        let o = try parseJSONObject(r.stdout)
+        #expect(o["state"] as? String == "queued" && o["report"] is NSNull, "\(o)")
+        #expect(!((try? metrics(folder)) ?? "").contains("later"))
+        let w = try runCLI(["worker", "--once", "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path + "/spool"])
+        #expect(w.status == 0 && w.stdout.contains("\(o["job_id"] as? String ?? "?") succeeded"), "\(w.stdout) \(w.stderr)")
     }
 
     @Test("bad config files: FILE:LINE in the message, exit 64, no job submitted")
