@@ -31,9 +31,8 @@ enum NightlyWindow {
 
     static func today() -> String { formatDay(Date()) }
 
-    // DateFormatter is thread-safe for formatting and parsing once configured; nonisolated(unsafe)
-    // because Foundation does not mark it Sendable.
-    nonisolated(unsafe) private static let formatter: DateFormatter = {
+    // One configured formatter: DateFormatter is Sendable (thread-safe once configured) here.
+    private static let formatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
