@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `tracespool nightly FILE`: YAML whose nodes carry line numbers, for precise config errors.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         // Test-only: an independent RFC 4180 parser to read back the CSV export.
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
@@ -59,6 +61,7 @@ let package = Package(
             "TracespoolJobs", "TracespoolReaders", "TracespoolMSD", "TracespoolReports", "TracespoolPipeline", "TracespoolSpool", "TracespoolSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "TracespoolTests", dependencies: [
             "TracespoolSource", "TracespoolSpool", "TracespoolPipeline", "TracespoolReaders", "TracespoolJobs",

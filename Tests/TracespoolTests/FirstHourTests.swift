@@ -125,7 +125,9 @@ struct FirstHourTests {
         // Chromium's (the README's MSD report screenshot).
         let foreign: Set<String> = ["--static-swift-stdlib", "--scratch-path", "--product", "--build-tests", "--skip-build",
                                     "--show-bin-path", "--lots", "--seed",
-                                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot", "--window-size"]
+                                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot", "--window-size",
+                                    // The runbook (README "Nightly"): scripts/systemd/install's, systemctl's, journalctl's, node_exporter's.
+                                    "--prefix", "--bin", "--enable", "--since", "--collector"]
         var mentioned: [(flag: String, source: String, scope: [String]?)] = Self.longFlags(in: readme).subtracting(foreign)
             .map { ($0, "README", nil) }
         for c in commands {
@@ -147,6 +149,8 @@ struct FirstHourTests {
                     || c.path.first == "jobs" && ["show", "cancel", "resume", "retry-failed", "rm"].contains(c.path.last ?? "") {
                     args.append("j-no-such-job")
                 }
+                // nightly: a config file that does not exist, refused before anything is queued.
+                if c.path == ["nightly"] { args.append(folder.path + "/no-such-nightly.yaml") }
                 args += [m.flag] + (c.takesValue[m.flag] == true ? ["1"] : [])
                 if c.path == ["run"] || c.path == ["submit"] { args += m.flag == "--fetch-rows" ? ["--cid-batch", "0"] : ["--fetch-rows", "0"] }
                 if c.path == ["worker"] { args += m.flag == "--concurrency" ? ["--poll-ms", "1"] : ["--concurrency", "0"] }
