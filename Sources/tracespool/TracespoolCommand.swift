@@ -29,9 +29,17 @@ enum LogSetup {
         return stderrIsTerminal ? .error : .warning
     }
 
+    /// `TRACESPOOL_LOG_FORMAT=json` gives one JSON object per event (`JSONLogHandler`); else
+    /// timestamped text lines.
     static let once: Void = {
         let level = LogSetup.level
+        let json = ProcessInfo.processInfo.environment["TRACESPOOL_LOG_FORMAT"]?.lowercased() == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var h = JSONLogHandler(label: label)
+                h.logLevel = level
+                return h
+            }
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h
