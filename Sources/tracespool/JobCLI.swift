@@ -28,6 +28,13 @@ enum JobCLI {
         }
     }
 
+    /// The events settings from the environment; a bad value is a usage error naming it.
+    static func eventsConfig() throws -> EventsConfig {
+        do { return try EventsConfig.fromEnvironment(ProcessInfo.processInfo.environment) } catch let e as ConfigError {
+            throw ValidationError(e.message)
+        }
+    }
+
     /// The store of an existing spool folder, for the `jobs` commands (they never create one: a
     /// mistyped --spool-dir is an error, not an empty queue).
     static func store(_ spoolDir: String, json: Bool) throws -> SQLiteJobStore {

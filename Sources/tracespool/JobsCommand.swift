@@ -94,32 +94,30 @@ struct JobsCommand: ParsableCommand {
         }
     }
 
-    struct Resume: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "resume",
-            abstract: "Take over a job whose worker is gone (lease expired), or a failed one, and finish it in this process.")
+    /// What `resume` and `retry-failed` take: they run a job again in this process.
+    struct RunAgainOptions: ParsableArguments {
         @Argument(help: "Job id.") var id: String
         @OptionGroup var source: SourceOptions
         @OptionGroup var spool: SpoolOptions
         @Flag(name: .customLong("json"), help: "One JSON object describing the finished job.") var json = false
+    }
 
-        func run() throws {
-            try JobsCommand.runAgain(id, source: source, spool: spool, json: json, retryFailedBatches: false)
-        }
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resume",
+            abstract: "Take over a job whose worker is gone (lease expired), or a failed one, and finish it in this process.")
+        @OptionGroup var o: RunAgainOptions
+
+        func run() throws { try JobsCommand.runAgain(o.id, source: o.source, spool: o.spool, json: o.json, retryFailedBatches: false) }
     }
 
     struct RetryFailed: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retry-failed",
             abstract: "Fetch again the event batches that failed in a finished job; they land in grouped order.")
-        @Argument(help: "Job id.") var id: String
-        @OptionGroup var source: SourceOptions
-        @OptionGroup var spool: SpoolOptions
-        @Flag(name: .customLong("json"), help: "One JSON object describing the finished job.") var json = false
+        @OptionGroup var o: RunAgainOptions
 
-        func run() throws {
-            try JobsCommand.runAgain(id, source: source, spool: spool, json: json, retryFailedBatches: true)
-        }
+        func run() throws { try JobsCommand.runAgain(o.id, source: o.source, spool: o.spool, json: o.json, retryFailedBatches: true) }
     }
 
     struct Remove: ParsableCommand {
@@ -175,10 +173,7 @@ struct JobsCommand: ParsableCommand {
         try JobCLI.checkId(id, json: json)
         _ = try JobCLI.job(id, in: try JobCLI.store(spool.path, json: json), json: json)
         let logger = LogSetup.logger()
-        let config: EventsConfig
-        do { config = try EventsConfig.fromEnvironment(ProcessInfo.processInfo.environment) } catch let e as ConfigError {
-            throw ValidationError(e.message)
-        }
+        let config = try JobCLI.eventsConfig()
         let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: json)
         runner.failureLogLevel = .notice
         let job = try JobCLI.job(id, in: runner.store, json: json)

@@ -76,8 +76,7 @@ struct NightlyCommand: ParsableCommand {
             if json { printJSON(["error": ["code": "INVALID_CONFIG", "message": e.description]]) }
             throw ExitCode(ExitStatus.usage)
         }
-        let config: EventsConfig
-        do { config = try EventsConfig.fromEnvironment(env) } catch let e as ConfigError { throw ValidationError(e.message) }
+        let config = try JobCLI.eventsConfig()
         let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: json)
         // This command prints each failure itself, once.
         runner.failureLogLevel = .notice

@@ -35,8 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let env = ProcessInfo.processInfo.environment
         let logger = LogSetup.logger()
-        let config: EventsConfig
-        do { config = try EventsConfig.fromEnvironment(env) } catch let e as ConfigError { throw ValidationError(e.message) }
+        let config = try JobCLI.eventsConfig()
         let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: false)
         var settings = APISettings(spoolDir: spool.path, conninfo: source.conninfo)
         settings.host = host

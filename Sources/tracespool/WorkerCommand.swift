@@ -40,10 +40,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         let logger = LogSetup.logger()
-        let config: EventsConfig
-        do { config = try EventsConfig.fromEnvironment(ProcessInfo.processInfo.environment) } catch let e as ConfigError {
-            throw ValidationError(e.message)
-        }
+        let config = try JobCLI.eventsConfig()
         let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: false)
         runner.failureLogLevel = .notice
         let pool = WorkerPool(runner: runner, concurrency: concurrency, once: once, pollSeconds: Double(pollMs) / 1000, logger: logger)
