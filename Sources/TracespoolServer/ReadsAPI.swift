@@ -199,6 +199,12 @@ enum ReadsAPI {
 /// ends the stream with its error; a client that went away ends it quietly.
 enum JobFollower {
     static func wait(_ s: APIServices, _ id: String, _ path: String, domain: String?, clientGone: () -> Bool) throws {
+        // One read-only connection and statement for the whole wait (each step is its own read).
+        // (The statement refers to its connection without owning it: `spool` keeps it open.)
+        let spool = try domain.map { _ in try Spool.open(at: path, readOnly: true) }
+        let status = try spool.map { try $0.database.prepare("SELECT status FROM domains WHERE domain = ?1") }
+        if let status, let domain { status.bind(1, domain) }
+        defer { withExtendedLifetime(spool) {} }
         while true {
             if clientGone() { throw ReaderError(.brokenPipe, "the client went away") }
             guard let job = try s.store.get(id: id) else { throw APIError("JOB_NOT_FOUND", "job \(id) was removed") }
@@ -208,10 +214,10 @@ enum JobFollower {
                     + (job.errorCode.map { " (\($0): \(job.errorMessage ?? ""))" } ?? "") + (job.leaseExpired() ? ": its worker is gone" : ""),
                     extra: ["state": .string(job.state.rawValue)])
             }
-            if let domain {
-                let spool = try Spool.open(at: path, readOnly: true)
-                let status = try spool.database.scalarText("SELECT status FROM domains WHERE domain = ?1", [domain])
-                if let status, status != "pending" { return }
+            if let status {
+                let done = try status.step() && status.text(0).map { $0 != "pending" } == true
+                status.reset()
+                if done { return }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
