@@ -7,7 +7,7 @@ import TracespoolSpool
 public enum ErrorClass: Sendable {
     case internalError, partial, refused, nothingFound, stateConflict, usage, badSpool, noInput, notMSD,
          expired, sourceUnavailable, spoolError, notYet, cancelled, notComplete, unauthorized, tooMany,
-         payloadTooLarge, notFoundRoute, methodNotAllowed, ok
+         payloadTooLarge, notFoundRoute, methodNotAllowed, gone, ok
 
     public var exitCode: Int32 {
         switch self {
@@ -21,7 +21,7 @@ public enum ErrorClass: Sendable {
         case .badSpool: return 65
         case .noInput: return 66
         case .notMSD: return 67
-        case .expired: return 68
+        case .expired, .gone: return 68
         case .sourceUnavailable: return 69
         case .spoolError: return 73
         case .notYet: return 75
@@ -34,11 +34,11 @@ public enum ErrorClass: Sendable {
         case .ok, .partial: return 200
         case .usage: return 400
         case .unauthorized: return 401
-        case .noInput, .expired, .notFoundRoute: return 404
+        case .noInput, .expired, .notFoundRoute, .nothingFound: return 404
+        case .gone: return 410
         case .methodNotAllowed: return 405
         case .stateConflict, .notComplete, .notMSD, .notYet, .cancelled, .badSpool: return 409
         case .refused, .payloadTooLarge: return 413
-        case .nothingFound: return 422
         case .tooMany: return 429
         case .sourceUnavailable, .spoolError: return 503
         case .internalError: return 500
@@ -54,7 +54,9 @@ public enum ErrorClass: Sendable {
         case "JOB_STATE_CONFLICT": return .stateConflict
         case "JOB_NOT_COMPLETE": return .notComplete
         case "JOB_RESULT_EXPIRED": return .expired
-        case "INVALID_JOB_ID", "INVALID_SETTING", "INVALID_PARAMS", "MSD_INVALID_ARGUMENT": return .usage
+        case "INVALID_JOB_ID", "INVALID_SETTING", "INVALID_PARAMS", "MSD_INVALID_ARGUMENT", "INVALID_PROFILE", "VALIDATION_ERROR": return .usage
+        case "CACHE_EXPIRED": return .gone
+        case "SERVICE_UNAVAILABLE": return .sourceUnavailable
         case "JOB_NOT_FOUND", "MSD_NO_SUCH_JOB", "SPOOL_FOLDER_NOT_FOUND": return .noInput
         case "NOT_FOUND": return .notFoundRoute
         case "METHOD_NOT_ALLOWED": return .methodNotAllowed

@@ -46,6 +46,10 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         }
     }
 
+    /// A job of the reference's staged routes ends after this stage (`seeds`: seed-resolve,
+    /// `lineage`: lineage) and fetches no events; nil runs the whole trace.
+    public var stopAfter: TraceStage? = nil
+
     /// Set once the lists are in the job's request file (`RequestFile`): their sizes.
     public var storedLists: StoredLists?
     /// True when the trace is an explicit CID list (no seeds, no lineage).
@@ -80,6 +84,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         public var to: String?
         public var direction: String?
         public var cidLimit = 50_000
+        public var stopAfter: TraceStage?
         public init() {}
     }
 
@@ -204,7 +209,10 @@ public struct TraceRequest: Codable, Sendable, Equatable {
             }
             if !chosen.contains(name) { chosen.append(name) }
         }
-        if chosen.isEmpty { throw Invalid(message: "no domains given") }
+        if chosen.isEmpty && input.stopAfter == nil { throw Invalid(message: "no domains given") }
+        if input.stopAfter != nil && explicit {
+            throw Invalid(message: "an explicit CID list has no seeds or lineage to stop after")
+        }
 
         // Admission at submission: a request that itself lists too many CIDs.
         if p != .midSectionDefect && cids.cids.count > input.cidLimit {
@@ -215,7 +223,7 @@ public struct TraceRequest: Codable, Sendable, Equatable {
             profile: p, domains: chosen, cids: cids.cids, cidsFile: fileCount > 0 ? input.cidsFile : nil,
             duplicateCIDs: cids.duplicates + seedCIDs.duplicates,
             seedCIDs: seedCIDs.cids, resolveType: givenTypes.first, values: values, direction: direction, msd: msd,
-            cidLimit: input.cidLimit)
+            stopAfter: input.stopAfter, cidLimit: input.cidLimit)
     }
 
     /// The resolve types a profile accepts (`trace-pipeline.md` §1.1).
@@ -273,6 +281,12 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         if out.isEmpty { throw Invalid(message: "no station given") }
         return out.sorted { StationGroup.named($0)!.order < StationGroup.named($1)!.order }
     }
+}
+
+/// The stage a staged job ends after (`TraceRequest.stopAfter`).
+public enum TraceStage: String, Codable, Sendable {
+    case seeds
+    case lineage
 }
 
 /// Admission control refused the trace: more CIDs than the limit.

@@ -28,6 +28,10 @@ public struct ExportOptions: Sendable {
     public var bom = false
     /// CSV: neutralise text cells that a spreadsheet would evaluate as formulas.
     public var excelSafe = false
+    /// The `query_id` / `trace_query_id` an NDJSON `meta` line names (the reference routes' own
+    /// ids); nil names the spool's.
+    public var queryId: String?
+    public var traceQueryId: String?
 
     public init() {}
 

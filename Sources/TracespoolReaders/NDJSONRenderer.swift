@@ -17,9 +17,9 @@ struct NDJSONFrame {
         try out.literal(",\"domains\":")
         try QueryQuality.writeList(plan.domains.map(\.name), json)
         try out.literal(",\"query_id\":")
-        try optional(r.queryId)
+        try optional(plan.options.queryId ?? r.queryId)
         try out.literal(",\"trace_query_id\":")
-        try optional(r.queryId)
+        try optional(plan.options.traceQueryId ?? plan.options.queryId ?? r.queryId)
         if layout == .cid { try out.literal(",\"layout\":\"cid\"") }
         try out.literal("}\n")
         // The first line goes out at once: a consumer sees the stream start before any scan.

@@ -7,8 +7,10 @@ import TracespoolJobs
 /// `{"success":false,"error":{"code":…,"message":…},"meta":{…}}` — for every answer but streams,
 /// CSV and the health, metrics and OpenAPI routes.
 enum APIEnvelope {
-    static func meta() -> String {
-        "{\"timestamp\":\"\(UTCTime.iso(Date()))\",\"app_version\":\"\(TracespoolVersion.current)\"}"
+    static func meta(_ extra: [String: Any] = [:]) -> String {
+        var more = ""
+        for (k, v) in extra.sorted(by: { $0.key < $1.key }) { more += ",\(serialise(k)):\(serialise(v))" }
+        return "{\"timestamp\":\"\(UTCTime.iso(Date()))\",\"app_version\":\"\(TracespoolVersion.current)\"\(more)}"
     }
 
     /// `data` is already-serialised JSON (a page rendered straight from the spool, or an object).
@@ -21,10 +23,10 @@ enum APIEnvelope {
     }
 
     static func failure(code: String, message: String, extra: [String: Any] = [:], status: HTTPResponse.Status,
-                        headers: HTTPFields = [:]) -> Response {
+                        headers: HTTPFields = [:], meta extraMeta: [String: Any] = [:]) -> Response {
         var error: [String: Any] = ["code": code, "message": message]
         for (k, v) in extra { error[k] = v }
-        return json("{\"success\":false,\"error\":\(serialise(error)),\"meta\":\(meta())}", status: status, headers: headers)
+        return json("{\"success\":false,\"error\":\(serialise(error)),\"meta\":\(meta(extraMeta))}", status: status, headers: headers)
     }
 
     static func serialise(_ object: Any) -> String {

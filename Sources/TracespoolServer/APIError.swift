@@ -21,18 +21,22 @@ struct APIError: Error, HTTPResponseError {
     let message: String
     var extra: [String: Field] = [:]
     var headers: HTTPFields = [:]
+    /// Fields of the envelope's `meta` beside timestamp and version (the reference routes'
+    /// `job_status`).
+    var meta: [String: Field] = [:]
 
-    init(_ code: String, _ message: String, extra: [String: Field] = [:], headers: HTTPFields = [:]) {
+    init(_ code: String, _ message: String, extra: [String: Field] = [:], headers: HTTPFields = [:], meta: [String: Field] = [:]) {
         self.code = code
         self.message = message
         self.extra = extra
         self.headers = headers
+        self.meta = meta
     }
 
     var status: HTTPResponse.Status { HTTPResponse.Status(code: ErrorClass.of(code).httpStatus) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        APIEnvelope.failure(code: code, message: message, extra: extra.mapValues(\.json), status: status, headers: headers)
+        envelope
     }
 
     /// Any error of the layers below, with its own code.

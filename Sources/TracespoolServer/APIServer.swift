@@ -22,6 +22,8 @@ public enum APIServer {
         JobsAPI.register(router, services)
         ReadsAPI.register(router, services)
         HealthAPI.register(router, services, metrics: metrics)
+        ReferenceTraceAPI.register(router, services)
+        ReferenceMSDAPI.register(router, services)
 
         let app = Application(
             router: router,

@@ -17,6 +17,9 @@ public struct APISettings: Sendable {
     /// `TRACESPOOL_API_GRACE_SECONDS`: how long a graceful shutdown lets open streams finish
     /// before they are cut (systemd's `TimeoutStopSec` must be above it).
     public var graceSeconds = 10
+    /// `TRACESPOOL_REFERENCE_WAIT_SECONDS`: how long the reference's "synchronous" seed-resolve
+    /// waits for its job before it answers 202 with the job to poll.
+    public var referenceWaitSeconds = 60.0
     public var spoolDir: String
     public var conninfo: String
 
@@ -31,6 +34,7 @@ final class APIServices: Sendable {
     let runner: JobRunner
     let settings: APISettings
     let streams: StreamGate
+    let lossReasons = LossReasonCache()
 
     init(runner: JobRunner, settings: APISettings) {
         self.runner = runner

@@ -36,5 +36,8 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension APIError {
-    var envelope: Response { APIEnvelope.failure(code: code, message: message, extra: extra.mapValues(\.json), status: status, headers: headers) }
+    var envelope: Response {
+        APIEnvelope.failure(code: code, message: message, extra: extra.mapValues(\.json), status: status, headers: headers,
+                            meta: meta.mapValues(\.json))
+    }
 }

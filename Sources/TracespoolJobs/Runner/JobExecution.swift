@@ -42,43 +42,14 @@ struct JobExecution {
             p.stage = clock.currentStage
             runner.onStageProgress(p)
         }
-        func timed<R>(_ stage: String, _ body: () throws -> R) throws -> R { try clock.timed(stage, body) }
-
         if try spool.meta("stage.prepared") != "done" {
             try prepare(spool: spool, copy: copy, clock: clock)
         }
         let found = try PreparedResult(spool: spool)
         for w in found.warnings { logger.notice("\(w)") }
 
-        // Events
-        try store.progress(claim, stage: "events", pct: 0, text: "fetching events")
-        let events = EventsStage(snapshot: snapshot, spool: spool, config: config, logger: logger, cancellation: cancellation) { [runner, store, claim] p in
-            runner.onProgress(p)
-            let pct = (Double(p.domainIndex) + Double(p.batchesDone) / Double(max(1, p.batchesTotal))) / Double(p.domainCount) * 100
-            _ = try? store.progress(claim, stage: "events", pct: pct, text: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
-        }
-        let outcomes = try timed("events") { try events.run(domains: domains) }
-
-        if request.profile == .midSectionDefect {
-            let detection = DetectionStage(copy: copy, spool: spool, config: config)
-            _ = try timed("resources") { try detection.resources() }
-            if let hook = runner.afterMSDEvents {
-                onStage("aggregate: computing the MSD summary")
-                let t0 = Date()
-                // A cancel interrupts the aggregation's SQL, not only the next step.
-                let interrupter = spool.database.interrupter()
-                let interrupt = cancellation.onCancel { interrupter.interrupt() }
-                defer { cancellation.remove(interrupt) }
-                do {
-                    try timed("aggregate") {
-                        try JobExecution.testPause(spool.database)
-                        try hook(spool)
-                    }
-                } catch where cancellation.isCancelled { throw CancelledError() }
-                try spool.setMeta("stage.aggregated", "done")
-                onStage(String(format: "aggregate: MSD summary stored (%.1f s)", Date().timeIntervalSince(t0)))
-            }
-        }
+        // A staged job (seed-resolve or lineage of the reference routes) fetches no events.
+        let outcomes = request.stopAfter != nil ? [] : try fetchEvents(spool: spool, copy: copy, clock: clock, domains: domains)
         let elapsed = Date().timeIntervalSince(started)
         try spool.setMeta("timing.total_seconds", String(format: "%.3f", elapsed))
         try spool.setMeta("finished_at", UTCTime.iso(Date()))
@@ -93,6 +64,40 @@ struct JobExecution {
             seedCount: found.seedCount, notFound: found.notFound, nodeCount: found.nodes, edgeCount: found.edges,
             detectionLots: found.detectionLots, warnings: found.warnings, domains: outcomes, stages: stages,
             stageSeconds: clock.timings, elapsedSeconds: elapsed, resumes: try spool.meta("resumes"))
+    }
+
+    /// The events stage, and for MSD the resource lookup and the aggregation.
+    private func fetchEvents(spool: Spool, copy: BatchCopyStage, clock: StageClock, domains: [SpoolDomain]) throws -> [DomainOutcome] {
+        // Events
+        try store.progress(claim, stage: "events", pct: 0, text: "fetching events")
+        let events = EventsStage(snapshot: snapshot, spool: spool, config: config, logger: logger, cancellation: cancellation) { [runner, store, claim] p in
+            runner.onProgress(p)
+            let pct = (Double(p.domainIndex) + Double(p.batchesDone) / Double(max(1, p.batchesTotal))) / Double(p.domainCount) * 100
+            _ = try? store.progress(claim, stage: "events", pct: pct, text: "\(p.domain) \(p.batchesDone)/\(p.batchesTotal)")
+        }
+        let outcomes = try clock.timed("events") { try events.run(domains: domains) }
+
+        if request.profile == .midSectionDefect {
+            let detection = DetectionStage(copy: copy, spool: spool, config: config)
+            _ = try clock.timed("resources") { try detection.resources() }
+            if let hook = runner.afterMSDEvents {
+                onStage("aggregate: computing the MSD summary")
+                let t0 = Date()
+                // A cancel interrupts the aggregation's SQL, not only the next step.
+                let interrupter = spool.database.interrupter()
+                let interrupt = cancellation.onCancel { interrupter.interrupt() }
+                defer { cancellation.remove(interrupt) }
+                do {
+                    try clock.timed("aggregate") {
+                        try JobExecution.testPause(spool.database)
+                        try hook(spool)
+                    }
+                } catch where cancellation.isCancelled { throw CancelledError() }
+                try spool.setMeta("stage.aggregated", "done")
+                onStage(String(format: "aggregate: MSD summary stored (%.1f s)", Date().timeIntervalSince(t0)))
+            }
+        }
+        return outcomes
     }
 
     private func onStage(_ s: String) { runner.onStage(s) }
@@ -190,7 +195,12 @@ struct JobExecution {
                 throw NoSeedsFound(code: noSeedsCode, notFound: notFound, message: what
                     + (notFound.isEmpty ? "" : " (not found: \(notFound.prefix(20).joined(separator: ", "))\(notFound.count > 20 ? ", …" : ""))"))
             }
-            if let msd = request.msd, msd.mode == "date_range" {
+            if request.stopAfter == .seeds {
+                try markPrepared(spool, cidCount: 0, warnings: [], seedCount: seedCount, notFound: notFound, lineage: nil,
+                                 detectionLots: nil, unknown: 0, unknownSample: [], duplicates: duplicates)
+                return
+            }
+            if let msd = request.msd, msd.mode == "date_range", request.stopAfter == nil {
                 _ = try timed("detection") {
                     try detection.enrich(keyTable: "seeds", keyColumn: "CID", stations: msd.stations,
                                          from: DateText.parseDay(msd.from!), to: DateText.parseDay(msd.to!))
@@ -199,6 +209,12 @@ struct JobExecution {
             lineage = try timed("lineage") { try LineageStage(copy: copy, spool: spool, config: config).run(direction: request.direction) }
             onStage("lineage (\(request.direction)): \(Wording.count(lineage!.nodes, "node")), "
                 + "\(Wording.count(lineage!.edges, "edge")), \(Wording.count(lineage!.cids, "CID"))")
+            if request.stopAfter == .lineage {
+                let cids = try spool.database.scalarInt("SELECT count(*) FROM trace_cids") ?? 0
+                try markPrepared(spool, cidCount: cids, warnings: [], seedCount: seedCount, notFound: notFound, lineage: lineage,
+                                 detectionLots: nil, unknown: 0, unknownSample: [], duplicates: duplicates)
+                return
+            }
             if let msd = request.msd, msd.mode == "container" {
                 _ = try timed("detection") {
                     try detection.enrich(keyTable: "trace_cids", keyColumn: "cid", stations: msd.stations, from: nil, to: nil)
@@ -233,6 +249,14 @@ struct JobExecution {
                 throw CIDLimitExceeded(cidCount: cidCount, limit: request.cidLimit)
             }
         }
+        try markPrepared(spool, cidCount: cidCount, warnings: warnings, seedCount: seedCount, notFound: notFound, lineage: lineage,
+                         detectionLots: detectionLots, unknown: unknown, unknownSample: unknownSample, duplicates: duplicates)
+    }
+
+    /// Records what the prepared stages found and marks them done.
+    private func markPrepared(_ spool: Spool, cidCount: Int, warnings: [String], seedCount: Int?, notFound: [String],
+                              lineage: LineageStage.Outcome?, detectionLots: Int?, unknown: Int, unknownSample: [String],
+                              duplicates: Int) throws {
         try spool.database.transaction {
             try spool.setMeta("cid_count", String(cidCount))
             try spool.setMeta("unknown_cid_count", String(unknown))

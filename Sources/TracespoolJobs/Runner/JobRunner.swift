@@ -82,6 +82,10 @@ public final class JobRunner: @unchecked Sendable {
     /// Stores the request (its lists streamed into the request file) and queues the job — or
     /// returns the queued or running job with the same request key, unless `reuse` is false.
     public func submit(_ request: TraceRequest, reuse: Bool) throws -> (id: String, reused: Bool) {
+        try submit(request, reusing: reuse ? .active : .none)
+    }
+
+    public func submit(_ request: TraceRequest, reusing reuse: JobReuse) throws -> (id: String, reused: Bool) {
         let (id, stored) = try storeRequest(request)
         do {
             let (record, reused) = try store.submit(submission(id, request, stored), reuse: reuse)

@@ -1,8 +1,10 @@
 /// The SQL of `catalog.sqlite` (the SQLite job store). Times a worker compares (leases) are unix
 /// seconds; times people read are ISO-8601 UTC text, which sorts as it reads.
 enum CatalogSQL {
-    /// Bumped whenever the jobs table changes; `SQLiteJobStore` migrates older catalogs.
-    static let version = 2
+    /// Bumped whenever the jobs table changes; `SQLiteJobStore` migrates older catalogs (a v2
+    /// catalog gains the aliases table and the key index by running `schema`: every statement is
+    /// `IF NOT EXISTS`).
+    static let version = 3
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS jobs (
@@ -36,6 +38,15 @@ enum CatalogSQL {
         );
         CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq);
         CREATE INDEX IF NOT EXISTS jobs_request_key ON jobs (request_key) WHERE state IN ('queued', 'running');
+        CREATE INDEX IF NOT EXISTS jobs_key_seq ON jobs (request_key, seq);
+
+        -- Other names of a job: the reference routes' query ids (`trc-…`, `trace-lineage-…`,
+        -- `msd-…`), so a client holding one finds the job (README "Reference routes").
+        CREATE TABLE IF NOT EXISTS job_aliases (
+          alias   TEXT PRIMARY KEY,
+          job_id  TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS job_aliases_job ON job_aliases (job_id);
         """
 
     /// A catalog of tracespool ≤ 0.9 (no version, no leases): its rows are kept; a job it left
@@ -75,6 +86,17 @@ enum CatalogSQL {
         """
 
     static let activeWithKey = "SELECT id FROM jobs WHERE request_key = ?1 AND state IN ('queued', 'running') ORDER BY seq LIMIT 1"
+
+    /// A job that answers the same request: the newest succeeded one (its spool is there until
+    /// retention marks it expired), else the oldest queued or running one.
+    static let answeringWithKey = """
+        SELECT id FROM jobs WHERE request_key = ?1 AND state IN ('queued', 'running', 'succeeded')
+        ORDER BY state = 'succeeded' DESC, CASE WHEN state = 'succeeded' THEN -seq ELSE seq END LIMIT 1
+        """
+
+    static let setAlias = "INSERT INTO job_aliases (alias, job_id) VALUES (?1, ?2) ON CONFLICT (alias) DO UPDATE SET job_id = excluded.job_id"
+    static let jobOfAlias = "SELECT job_id FROM job_aliases WHERE alias = ?1"
+    static let aliasesOfJob = "SELECT alias FROM job_aliases WHERE job_id = ?1 ORDER BY alias"
 
     static let insert = """
         INSERT INTO jobs (id, seq, profile, request, request_key, state, created_at, ttl_seconds, cid_count)
@@ -159,4 +181,5 @@ enum CatalogSQL {
     static let get = "SELECT \(columns) FROM jobs WHERE id = ?1"
 
     static let delete = "DELETE FROM jobs WHERE id = ?1"
+    static let deleteAliases = "DELETE FROM job_aliases WHERE job_id = ?1"
 }

@@ -5,8 +5,8 @@ import Foundation
 /// change of a running job is a compare-and-set on (id, state, worker, attempt): a worker that lost
 /// its lease can never overwrite a newer outcome.
 public protocol JobStore: Sendable {
-    /// Queues a job, or returns the queued or running job with the same request key (unless `new`).
-    func submit(_ job: Submission, reuse: Bool) throws -> (record: JobRecord, reused: Bool)
+    /// Queues a job, or returns a job with the same request key that `reuse` allows.
+    func submit(_ job: Submission, reuse: JobReuse) throws -> (record: JobRecord, reused: Bool)
     /// Queues a job already claimed by `worker` (attempt 1): `run` executes it in its own process.
     func submitClaimed(_ job: Submission, worker: String, leaseSeconds: Double) throws -> Claim
     /// Takes the oldest queued job, or one whose lease expired (`only`: just that job).
@@ -33,8 +33,22 @@ public protocol JobStore: Sendable {
     func get(id: String) throws -> JobRecord?
     /// Jobs in `states`, oldest finish first, expiring by `now` if given: retention's walk.
     func retentionPage(states: [JobState], expiringBy now: String?, after: RetentionCursor?, limit: Int) throws -> [JobRecord]
-    /// Removes a job's row (its files are the caller's).
+    /// Removes a job's row and its aliases (its files are the caller's).
     func delete(id: String) throws
+    /// Records another name of a job (a reference query id); a later job may take the name over.
+    func setAlias(_ alias: String, job id: String) throws
+    func job(alias: String) throws -> String?
+    func aliases(job id: String) throws -> [String]
+}
+
+/// Which existing job with the same request key a submit answers with instead of queueing one.
+public enum JobReuse: Sendable {
+    /// Always a new job (`--new`).
+    case none
+    /// The queued or running one (`submit`'s default: the same work is never queued twice).
+    case active
+    /// Also the newest succeeded one whose spool is still kept (the reference routes' cache).
+    case answering
 }
 
 /// What `submit` stores: the normalised request (lists live in the request file) and its key.

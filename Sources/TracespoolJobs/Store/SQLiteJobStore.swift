@@ -46,7 +46,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     + "this tracespool knows up to \(CatalogSQL.version)")
             }
             if version == CatalogSQL.version { return }
-            let hasV1 = try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'") == 1
+            // Version 0 with a jobs table is a catalog of tracespool ≤ 0.9; 2 → 3 only adds.
+            let hasJobs = try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'") == 1
+            let hasV1 = version == 0 && hasJobs
             try database.execute(hasV1 ? CatalogSQL.migrateFromV1 : CatalogSQL.schema)
             try database.execute("PRAGMA user_version = \(CatalogSQL.version)")
         }
@@ -65,12 +67,16 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     // MARK: JobStore
 
-    public func submit(_ job: Submission, reuse: Bool) throws -> (record: JobRecord, reused: Bool) {
+    public func submit(_ job: Submission, reuse: JobReuse) throws -> (record: JobRecord, reused: Bool) {
         let (id, reused) = try locked { () throws -> (String, Bool) in
             try database.transaction {
-                if reuse, let existing = try database.scalarText(CatalogSQL.activeWithKey, [job.requestKey]) {
-                    return (existing, true)
+                let existing: String?
+                switch reuse {
+                case .none: existing = nil
+                case .active: existing = try database.scalarText(CatalogSQL.activeWithKey, [job.requestKey])
+                case .answering: existing = try database.scalarText(CatalogSQL.answeringWithKey, [job.requestKey])
                 }
+                if let existing { return (existing, true) }
                 try database.run(CatalogSQL.insert, [.text(job.id), .text(job.profile), .text(job.requestJSON),
                     .text(job.requestKey), .text(SQLiteJobStore.now().iso), .int(job.ttlSeconds), .int(job.cidCount)])
                 return (job.id, false)
@@ -203,7 +209,24 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func delete(id: String) throws {
-        try locked { try database.transaction { try database.run(CatalogSQL.delete, [.text(id)]) } }
+        try locked {
+            try database.transaction {
+                try database.run(CatalogSQL.deleteAliases, [.text(id)])
+                try database.run(CatalogSQL.delete, [.text(id)])
+            }
+        }
+    }
+
+    public func setAlias(_ alias: String, job id: String) throws {
+        try locked { try database.transaction { try database.run(CatalogSQL.setAlias, [.text(alias), .text(id)]) } }
+    }
+
+    public func job(alias: String) throws -> String? {
+        try locked { try database.scalarText(CatalogSQL.jobOfAlias, [alias]) }
+    }
+
+    public func aliases(job id: String) throws -> [String] {
+        try locked { try database.rows(CatalogSQL.aliasesOfJob, [.text(id)]) { $0.text(0) ?? "" } }
     }
 
     public func retentionPage(states: [JobState], expiringBy now: String?, after: RetentionCursor?, limit: Int) throws -> [JobRecord] {
