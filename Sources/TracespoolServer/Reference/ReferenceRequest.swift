@@ -107,7 +107,10 @@ struct ReferenceBody {
                 if field == nil && text.contains(flag) { field = name }
                 text = text.replacingOccurrences(of: flag, with: name)
             }
-            if field == nil && text.contains("domain") { field = "domains" }
+            for (word, name) in [("domain", "domains"), ("station", "station"), ("direction", "direction"), ("window", "start_date"),
+                                 ("profile", "profile")] where field == nil && text.contains(word) {
+                field = name
+            }
             throw APIError("INVALID_PARAMS", text, extra: field.map { ["field": .string($0)] } ?? [:])
         }
     }
