@@ -94,7 +94,8 @@ public enum LineageDocument {
         if let t = s.rawText(i) { try json.string(t) } else { try json.out.literal("null") }
     }
 
-    private static func list(_ db: SQLiteDatabase, _ sql: String, _ json: JSONWriter) throws {
+    /// One column of a query as a JSON array, written as it is read.
+    static func list(_ db: SQLiteDatabase, _ sql: String, _ json: JSONWriter) throws {
         let s = try db.prepare(sql)
         try json.out.byte(0x5B)
         var first = true

@@ -32,7 +32,7 @@ public enum ReferencePayloads {
         }
         if msd {
             try out.literal(",\"seed_container_ids\":")
-            try list(db, "SELECT CID FROM seeds ORDER BY CID", json)
+            try LineageDocument.list(db, "SELECT CID FROM seeds ORDER BY CID", json)
         }
         if !notFound.isEmpty {
             try out.literal(",\"not_found\":")
@@ -136,17 +136,5 @@ public enum ReferencePayloads {
             before += rows
         }
         return d.highWaterMark
-    }
-
-    static func list(_ db: SQLiteDatabase, _ sql: String, _ json: JSONWriter) throws {
-        let s = try db.prepare(sql)
-        try json.out.byte(0x5B)
-        var first = true
-        while try s.step() {
-            if !first { try json.out.byte(0x2C) }
-            first = false
-            try json.value(s, 0)
-        }
-        try json.out.byte(0x5D)
     }
 }

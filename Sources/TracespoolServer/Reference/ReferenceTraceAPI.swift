@@ -38,9 +38,7 @@ enum ReferenceTraceAPI {
         }
 
         router.get("/api/trace/seed/job/{id}") { _, context -> Response in
-            let id = context.parameters.get("id")
-            let o = try await SpoolWork.run { APIEnvelope.serialise(try ReferenceJobs.status(s, try ReferenceJobs.job(s, id), events: false)) }
-            return APIEnvelope.success(dataJSON: o)
+            try await status(s, context.parameters.get("id"), events: false)
         }
 
         router.get("/api/trace/seed/job/{id}/result") { _, context -> Response in
@@ -78,9 +76,7 @@ enum ReferenceTraceAPI {
         }
 
         router.get("/api/trace/lineage/job/{id}") { _, context -> Response in
-            let id = context.parameters.get("id")
-            let o = try await SpoolWork.run { APIEnvelope.serialise(try ReferenceJobs.status(s, try ReferenceJobs.job(s, id), events: false)) }
-            return APIEnvelope.success(dataJSON: o)
+            try await status(s, context.parameters.get("id"), events: false)
         }
 
         router.get("/api/trace/lineage/job/{id}/result") { _, context -> Response in
@@ -153,9 +149,7 @@ enum ReferenceTraceAPI {
         }
 
         router.get("/api/trace/job/{id}") { _, context -> Response in
-            let id = context.parameters.get("id")
-            let o = try await SpoolWork.run { APIEnvelope.serialise(try ReferenceJobs.status(s, try ReferenceJobs.job(s, id), events: true)) }
-            return APIEnvelope.success(dataJSON: o)
+            try await status(s, context.parameters.get("id"), events: true)
         }
 
         router.get("/api/trace/job/{id}/result") { request, context -> Response in
@@ -206,6 +200,12 @@ enum ReferenceTraceAPI {
             return APIEnvelope.success(["job_id": jid, "status": "abandoned", "cancel": answer == .cancelled ? "done" : "requested"]
                                        as [String: Any])
         }
+    }
+
+    /// A job's status object, the reference's way (`ReferenceJobs.status`).
+    static func status(_ s: APIServices, _ id: String?, events: Bool) async throws -> Response {
+        let o = try await SpoolWork.run { APIEnvelope.serialise(try ReferenceJobs.status(s, try ReferenceJobs.job(s, id), events: events)) }
+        return APIEnvelope.success(dataJSON: o)
     }
 
     static func request(of job: JobRecord) throws -> TraceRequest {
