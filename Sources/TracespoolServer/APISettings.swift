@@ -58,8 +58,16 @@ final class APIServices: Sendable {
 
     /// A job whose spool can be read now: finished, or (`running: true`) running with committed rows.
     func readable(_ id: String?, allowRunning: Bool = false) throws -> (JobRecord, String) {
-        let j = try job(id)
+        var j = try job(id)
         let path = runner.spoolPath(j.id)
+        // A job just claimed has no spool file for a moment: a follower waits for it (bounded)
+        // instead of answering 409 for a job that is running.
+        if allowRunning {
+            for _ in 0..<200 where j.state == .running && !j.leaseExpired() && !FileManager.default.fileExists(atPath: path) {
+                Thread.sleep(forTimeInterval: 0.05)
+                j = try job(id)
+            }
+        }
         switch j.state {
         case .succeeded: break
         case .running where allowRunning && !j.leaseExpired() && FileManager.default.fileExists(atPath: path): break

@@ -158,7 +158,7 @@ enum ReadsAPI {
         // Plan first, so a bad domain or cursor is a 400 before the 200 starts.
         let (jid, path, running, firstDomain) = try await SpoolWork.run { () throws -> (String, String, Bool, String?) in
             let (job, path) = try s.readable(id, allowRunning: follow)
-            let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
+            let reader = try openFollowing(job, path)
             if options.format == .csv {
                 let names = options.domains.isEmpty ? reader.domains.map(\.name) : options.domains
                 if names.count != 1 {
@@ -191,6 +191,18 @@ enum ReadsAPI {
             }
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// The spool of a job to read: a running job's file may still be being laid out by its worker
+/// (schema before tables), so its opening is retried for a bounded moment.
+func openFollowing(_ job: JobRecord, _ path: String) throws -> SpoolReader {
+    var tries = 0
+    while true {
+        do { return try SpoolReader(spool: try Spool.open(at: path, readOnly: true)) } catch where job.state == .running && tries < 100 {
+            tries += 1
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 }
 
