@@ -120,18 +120,24 @@ enum ReadsAPI {
                 let m = try msdSpool(s, id)
                 return (Handoff(m), try m.spool.meta("job_id") ?? "msd")
             }
-            try s.streams.enter()
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"\(jid).msd-detail.csv\""
-            headers[.cacheControl] = "no-cache"
-            let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { _ in nil }) { out, _ in
-                _ = try MSDExport.csv(m.value, masks: masks) { data in
-                    try data.withUnsafeBytes { try out.bytes($0) }
-                }
-            }
-            return Response(status: .ok, headers: headers, body: body)
+            return try msdCSV(s, m, masks: masks, disposition: "attachment; filename=\"\(jid).msd-detail.csv\"")
         }
+    }
+
+    /// The MSD detail as CSV (`MSDExport`), streamed with backpressure and counted against the
+    /// stream cap; `m` was opened on a pool thread and is rendered on the stream's own.
+    static func msdCSV(_ s: APIServices, _ m: Handoff<MSDSpool>, masks: MSDMasks, disposition: String) throws -> Response {
+        try s.streams.enter()
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = disposition
+        headers[.cacheControl] = "no-cache"
+        let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { _ in nil }) { out, _ in
+            _ = try MSDExport.csv(m.value, masks: masks) { data in
+                try data.withUnsafeBytes { try out.bytes($0) }
+            }
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     static func masks(_ q: Query) -> MSDMasks {

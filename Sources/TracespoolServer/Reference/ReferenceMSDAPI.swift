@@ -73,15 +73,7 @@ enum ReferenceMSDAPI {
                 let (m, id) = try spool(s, q)
                 return (Handoff(m), id)
             }
-            try s.streams.enter()
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=defect_trace_\(traceId).csv"
-            headers[.cacheControl] = "no-cache"
-            let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { _ in nil }) { out, _ in
-                _ = try MSDExport.csv(m.value, masks: masks) { data in try data.withUnsafeBytes { try out.bytes($0) } }
-            }
-            return Response(status: .ok, headers: headers, body: body)
+            return try ReadsAPI.msdCSV(s, m, masks: masks, disposition: "attachment; filename=defect_trace_\(traceId).csv")
         }
 
         router.get("/api/mid-section-defect/station-options") { _, _ -> Response in

@@ -86,9 +86,11 @@ enum ReferenceTraceAPI {
                 return (j, try s.store.aliases(job: j.id).first { $0.hasPrefix("trace-lineage-") })
             }
             guard job.state == .succeeded else { throw ReferenceJobs.notComplete(job, events: false) }
+            // A job submitted through /api/v1 has no alias: its id is derived from its stored seeds.
             let trace = try request(of: job)
+            let seeds = queryId == nil ? try RequestFile.load(json: job.requestJSON, path: s.runner.requestPath(job.id)).seedCIDs : []
             return try lineageResult(s, job, trace, queryId: queryId ?? ReferenceIDs.lineageQueryId(
-                profile: trace.profile.rawValue, cids: [job.id], direction: trace.direction))
+                profile: trace.profile.rawValue, cids: seeds, direction: trace.direction))
         }
 
         router.post("/api/trace/events") { request, _ -> Response in
@@ -106,8 +108,9 @@ enum ReferenceTraceAPI {
                 // The worker expands MSD seeds through lineage itself: date mode from the params
                 // (the same job as seed-resolve's identity), container mode from the seeds.
                 seeds = (try body.list("seed_container_ids") ?? cids).filter { !$0.trimmed().isEmpty }
-                if try params.string("mode") ?? (params.object["date_range"] != nil || params.object["start_date"] != nil
-                                                    ? "date_range" : "container") == "date_range" {
+                // Without a `mode`, dates in the params mean date mode.
+                let dated = params.object["date_range"] != nil || params.object["start_date"] != nil
+                if try params.string("mode") ?? (dated ? "date_range" : "container") == "date_range" {
                     try params.seedInput(profile, into: &input)
                 } else {
                     input.profile = profile.rawValue
@@ -158,15 +161,14 @@ enum ReferenceTraceAPI {
             let domain = try q.string("domain")
             let offset = try q.int("offset", default: 0, range: 0...Int(Int32.max))
             let limit = try q.int("limit", default: 0, range: 0...Int(Int32.max))
-            let (job, path, ids) = try await SpoolWork.run { () throws -> (JobRecord, String, (String?, String?)) in
+            let (path, ids) = try await SpoolWork.run { () throws -> (String, (String?, String?)) in
                 let j = try ReferenceJobs.job(s, id)
                 guard j.state == .succeeded else { throw ReferenceJobs.notComplete(j, events: true) }
                 let path = s.runner.spoolPath(j.id)
                 // Plan first: an unknown domain is a 400 before the 200 starts.
                 if let domain { _ = try SpoolReader(spool: try Spool.open(at: path, readOnly: true)).domain(named: domain) }
-                return (j, path, try queryIds(s, j))
+                return (path, try queryIds(s, j))
             }
-            _ = job
             return try ReferenceJobs.streamed(s) { out in
                 let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
                 try ReferencePayloads.eventsResult(reader, domain: domain, offset: offset, limit: limit, queryId: ids.0,
