@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TracespoolJobs
 import TracespoolServer
+import TracespoolSpool
 
 /// The HTTP API over a real socket against the real test warehouse (README "HTTP API").
 @Suite(.serialized) struct APITests {
@@ -304,6 +305,43 @@ import TracespoolServer
             if cid.status == 409 { #expect(cid.errorCode == "JOB_NOT_COMPLETE") }
         }
         _ = try server.waitFinished(id2)
+    }
+
+    @Test("a spool damaged after the 200: the CSV transfer is cut (no last chunk), the NDJSON stream ends with an error line — never a short CSV that looks complete")
+    func damagedSpoolMidExport() throws {
+        let folder = TempFolder()
+        let r = try runCLI(["run", "--json", "--lot-ids", try JobKit.lots(200).joined(separator: ","), "--domains", "history",
+                            "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let job = try parseJSONObject(r.stdout)
+        let id = try #require(job["job_id"] as? String)
+        let path = try #require(job["spool_path"] as? String)
+        // Garbage over the last pages of the history table's data (not its root): opening and
+        // planning read meta and domains and pass, the rows fail once the 200 has been sent.
+        let (pages, pageSize) = try { () throws -> ([Int], Int) in
+            let db = try SQLiteDatabase(path: path, mode: .readOnly)
+            let size = try #require(try db.scalarInt("PRAGMA page_size"))
+            let root = try #require(try db.scalarInt("SELECT rootpage FROM sqlite_master WHERE name = 'ev_history'"))
+            let next = try #require(try db.scalarInt("SELECT min(rootpage) FROM sqlite_master WHERE rootpage > ?1", [String(root)]))
+            return (Array((root + 1)..<next), size)
+        }()
+        #expect(pages.count >= 4, "history holds too few pages to damage: \(pages)")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for p in pages.suffix(pages.count / 2) {
+            bytes.replaceSubrange((p - 1) * pageSize..<p * pageSize, with: Data(repeating: 0xA5, count: pageSize))
+        }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(try runCLI(["export", id, "--format", "csv", "--domain", "history", "--spool-dir", folder.path]).status == 65)
+
+        let server = try APIServerProcess(folder: folder.path)
+        let csv = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/export.csv?domain=history", headers: "Connection: close\r\n")
+        let text = String(decoding: csv.read(1 << 24), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(300))")
+        #expect(!text.hasSuffix("\r\n0\r\n\r\n"), "the cut CSV ended like a complete one: \(text.suffix(200))")
+        let stream = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream", headers: "Connection: close\r\n")
+        let lines = String(decoding: stream.read(1 << 24), as: UTF8.self)
+        #expect(lines.contains("{\"type\":\"error\",\"error\":{\"code\":\"SPOOL_CORRUPT\""), "\(lines.suffix(300))")
+        #expect(try server.get("/healthz").status == 200)
     }
 
     @Test("SIGTERM with a stream open that the client stopped reading: the server cuts it after its grace period and exits 0")

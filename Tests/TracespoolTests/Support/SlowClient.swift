@@ -5,7 +5,7 @@ import Foundation
 final class SlowClient {
     let fd: Int32
 
-    init(port: Int, path: String) throws {
+    init(port: Int, path: String, headers: String = "") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -18,7 +18,7 @@ final class SlowClient {
         // A small receive buffer so the server's writes block soon.
         var small: Int32 = 4096
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
     }
 
