@@ -316,30 +316,24 @@ import TracespoolSpool
         let job = try parseJSONObject(r.stdout)
         let id = try #require(job["job_id"] as? String)
         let path = try #require(job["spool_path"] as? String)
-        // Garbage over the last pages of the history table's data (not its root): opening and
-        // planning read meta and domains and pass, the rows fail once the 200 has been sent.
-        let (pages, pageSize) = try { () throws -> ([Int], Int) in
-            let db = try SQLiteDatabase(path: path, mode: .readOnly)
-            let size = try #require(try db.scalarInt("PRAGMA page_size"))
-            let root = try #require(try db.scalarInt("SELECT rootpage FROM sqlite_master WHERE name = 'ev_history'"))
-            let next = try #require(try db.scalarInt("SELECT min(rootpage) FROM sqlite_master WHERE rootpage > ?1", [String(root)]))
-            return (Array((root + 1)..<next), size)
-        }()
-        #expect(pages.count >= 4, "history holds too few pages to damage: \(pages)")
+        // Garbage over whole pages in the middle of the file, where the history rows are: opening
+        // and planning read meta and domains (first pages) and pass; the rows fail after the 200.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        for p in pages.suffix(pages.count / 2) {
-            bytes.replaceSubrange((p - 1) * pageSize..<p * pageSize, with: Data(repeating: 0xA5, count: pageSize))
+        let pageSize = 4096
+        let pages = bytes.count / pageSize
+        for p in (pages * 2 / 5)..<(pages * 3 / 5) {
+            bytes.replaceSubrange(p * pageSize..<(p + 1) * pageSize, with: Data(repeating: 0xA5, count: pageSize))
         }
         try bytes.write(to: URL(fileURLWithPath: path))
         #expect(try runCLI(["export", id, "--format", "csv", "--domain", "history", "--spool-dir", folder.path]).status == 65)
 
         let server = try APIServerProcess(folder: folder.path)
-        let csv = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/export.csv?domain=history", headers: "Connection: close\r\n")
-        let text = String(decoding: csv.read(1 << 24), as: UTF8.self)
+        let csv = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/export.csv?domain=history")
+        let text = csv.readChunkedResponse()
         #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(300))")
         #expect(!text.hasSuffix("\r\n0\r\n\r\n"), "the cut CSV ended like a complete one: \(text.suffix(200))")
-        let stream = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream", headers: "Connection: close\r\n")
-        let lines = String(decoding: stream.read(1 << 24), as: UTF8.self)
+        let stream = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream")
+        let lines = stream.readChunkedResponse()
         #expect(lines.contains("{\"type\":\"error\",\"error\":{\"code\":\"SPOOL_CORRUPT\""), "\(lines.suffix(300))")
         #expect(try server.get("/healthz").status == 200)
     }

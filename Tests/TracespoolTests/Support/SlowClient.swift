@@ -5,7 +5,7 @@ import Foundation
 final class SlowClient {
     let fd: Int32
 
-    init(port: Int, path: String, headers: String = "") throws {
+    init(port: Int, path: String) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -18,7 +18,7 @@ final class SlowClient {
         // A small receive buffer so the server's writes block soon.
         var small: Int32 = 4096
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)\r\n"
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
     }
 
@@ -45,6 +45,20 @@ final class SlowClient {
             total += got
         }
         return total
+    }
+
+    /// Reads one HTTP/1.1 response with a chunked body: until its last chunk, or until the server
+    /// closes the connection (then the last chunk is missing: the transfer was cut).
+    func readChunkedResponse() -> String {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let end = Array("\r\n0\r\n\r\n".utf8)
+        while !(out.count >= end.count && Array(out.suffix(end.count)) == end) {
+            let got = recv(fd, &buf, buf.count, 0)
+            if got <= 0 { break }
+            out += buf[0..<got]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     func finish() { close(fd) }
