@@ -54,7 +54,7 @@ public enum ErrorClass: Sendable {
         case "JOB_STATE_CONFLICT": return .stateConflict
         case "JOB_NOT_COMPLETE": return .notComplete
         case "JOB_RESULT_EXPIRED": return .expired
-        case "INVALID_JOB_ID", "INVALID_SETTING", "INVALID_PARAMS", "MSD_INVALID_ARGUMENT": return .usage
+        case "INVALID_JOB_ID", "INVALID_SETTING", "INVALID_PARAMS", "MSD_INVALID_ARGUMENT", "INVALID_REQUEST": return .usage
         // CONFIG_NOT_FOUND: a nightly config file that cannot be read is a missing input, not an internal error.
         case "JOB_NOT_FOUND", "MSD_NO_SUCH_JOB", "SPOOL_FOLDER_NOT_FOUND", "CONFIG_NOT_FOUND": return .noInput
         case "NOT_FOUND": return .notFoundRoute

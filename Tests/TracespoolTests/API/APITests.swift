@@ -338,6 +338,21 @@ import TracespoolSpool
         #expect(try server.get("/healthz").status == 200)
     }
 
+    @Test("a request the HTTP parser refuses is answered in the envelope (400 INVALID_REQUEST), not with a bare 400")
+    func parserErrorEnvelope() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        // Blanks in the target: the request line is not HTTP/1.1.
+        let client = try SlowClient(port: server.port, path: "/api/v1/jobs x y")
+        let text = String(decoding: client.read(1 << 16), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
+        let body = String(text[(text.range(of: "\r\n\r\n")?.upperBound ?? text.endIndex)...])
+        let json = try parseJSONObject(body)
+        #expect(json["success"] as? Bool == false && json["meta"] != nil, "\(body)")
+        #expect((json["error"] as? [String: Any])?["code"] as? String == "INVALID_REQUEST", "\(body)")
+        #expect(try server.get("/healthz").status == 200)
+    }
+
     @Test("SIGTERM with a stream open that the client stopped reading: the server cuts it after its grace period and exits 0")
     func gracefulShutdown() throws {
         let folder = TempFolder()
