@@ -149,13 +149,17 @@ public struct TraceRequest: Codable, Sendable, Equatable {
         }
 
         // Values
+        // Deduplicated through a set: a list search per value made 50 000 lot ids take minutes
+        // (quadratic; found by scripts/reliability, a 200 000-id submit).
         var values: [String] = []
+        var seen = Set<String>()
         if let t = givenTypes.first {
             for raw in input.values[t] ?? [] {
                 let v = raw.trimmed()
-                if v.isEmpty || values.contains(v) { continue }
+                if v.isEmpty || seen.contains(v) { continue }
                 try checkValue(v, type: t, profile: p)
                 values.append(v)
+                seen.insert(v)
             }
         }
 

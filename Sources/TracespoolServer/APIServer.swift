@@ -27,6 +27,7 @@ public enum APIServer {
 
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorEnvelope()])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tracespool"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
             logger: logger)

@@ -9,14 +9,18 @@ import TracespoolReaders
 /// client therefore slows the reads from the spool instead of growing the server's memory; a
 /// client that goes away makes the next write fail (`READER_BROKEN_PIPE`), which ends the render.
 enum StreamingBody {
-    /// `render` writes into the buffer; if it fails after bytes were sent, `failureTail` gives the
-    /// last bytes to send (an NDJSON `{"type":"error",…}` line; CSV has no way to say so).
+    /// `render` writes into the buffer; if it fails after the 200 was sent, `failureTail` gives the
+    /// last bytes to send (an NDJSON `{"type":"error",…}` line). A format with no way to say so
+    /// (CSV: `failureTail` is nil) is cut instead: the connection closes without the chunked
+    /// body's last chunk, so the client sees an incomplete transfer — never a short file that
+    /// looks complete (a damaged spool found mid-export used to end the CSV cleanly after its header).
     static func make(onEnd: @escaping @Sendable () -> Void,
                      failureTail: @escaping @Sendable (APIError) -> String?,
                      render: @escaping @Sendable (OutputBuffer, _ clientGone: () -> Bool) throws -> Void) -> ResponseBody {
         ResponseBody { writer in
             let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
             let sink = BridgeSink(continuation)
+            let failed = FailureBox()
             let thread = Thread {
                 let out = OutputBuffer(sink: sink)
                 do {
@@ -25,7 +29,8 @@ enum StreamingBody {
                 } catch let e as ReaderError where e.kind == .brokenPipe {
                     // The client went away: nothing more to say.
                 } catch {
-                    if let tail = failureTail(APIError.from(error)) { sink.yieldLast(tail) }
+                    let e = APIError.from(error)
+                    if let tail = failureTail(e) { sink.yieldLast(tail) } else { failed.set(e) }
                 }
                 continuation.finish()
                 onEnd()
@@ -42,9 +47,18 @@ enum StreamingBody {
                 for await _ in stream {}
                 throw error
             }
+            if let e = failed.get() { throw e }
             try await writer.finish(nil)
         }
     }
+}
+
+/// A render failure that has no in-band way to be told (CSV), handed to the writer's side.
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: APIError?
+    func set(_ e: APIError) { lock.withLock { error = e } }
+    func get() -> APIError? { lock.withLock { error } }
 }
 
 /// The rendering thread's end of the bridge. Two permits: one chunk being written to the socket,

@@ -144,6 +144,15 @@ struct NightlyTests {
         }
     }
 
+    @Test("a config file that does not exist: CONFIG_NOT_FOUND, exit 66 (no such input), not an internal error")
+    func missingConfig() throws {
+        let folder = TempFolder()
+        let r = try runCLI(["nightly", folder.path + "/no-such.yaml", "--source", try TestEnvironment.warehouse(),
+                            "--spool-dir", folder.path + "/spool"])
+        #expect(r.status == 66, "\(r.status) \(r.stderr)")
+        #expect(r.stderr.hasPrefix("tracespool: CONFIG_NOT_FOUND: \(folder.path)/no-such.yaml"), "\(r.stderr)")
+    }
+
     @Test("scripts/systemd/install --prefix --bin: the units pass systemd-analyze verify, with the real binary in ExecStart")
     func unitsVerify() throws {
         let folder = TempFolder()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TracespoolJobs
 import TracespoolServer
+import TracespoolSpool
 
 /// The HTTP API over a real socket against the real test warehouse (README "HTTP API").
 @Suite(.serialized) struct APITests {
@@ -304,6 +305,52 @@ import TracespoolServer
             if cid.status == 409 { #expect(cid.errorCode == "JOB_NOT_COMPLETE") }
         }
         _ = try server.waitFinished(id2)
+    }
+
+    @Test("a spool damaged after the 200: the CSV transfer is cut (no last chunk), the NDJSON stream ends with an error line — never a short CSV that looks complete")
+    func damagedSpoolMidExport() throws {
+        let folder = TempFolder()
+        let r = try runCLI(["run", "--json", "--lot-ids", try JobKit.lots(200).joined(separator: ","), "--domains", "history",
+                            "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let job = try parseJSONObject(r.stdout)
+        let id = try #require(job["job_id"] as? String)
+        let path = try #require(job["spool_path"] as? String)
+        // Garbage over whole pages in the middle of the file, where the history rows are: opening
+        // and planning read meta and domains (first pages) and pass; the rows fail after the 200.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let pageSize = 4096
+        let pages = bytes.count / pageSize
+        for p in (pages * 2 / 5)..<(pages * 3 / 5) {
+            bytes.replaceSubrange(p * pageSize..<(p + 1) * pageSize, with: Data(repeating: 0xA5, count: pageSize))
+        }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(try runCLI(["export", id, "--format", "csv", "--domain", "history", "--spool-dir", folder.path]).status == 65)
+
+        let server = try APIServerProcess(folder: folder.path)
+        let csv = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/export.csv?domain=history")
+        let text = csv.readChunkedResponse()
+        #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(300))")
+        #expect(!text.hasSuffix("\r\n0\r\n\r\n"), "the cut CSV ended like a complete one: \(text.suffix(200))")
+        let stream = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream")
+        let lines = stream.readChunkedResponse()
+        #expect(lines.contains("{\"type\":\"error\",\"error\":{\"code\":\"SPOOL_CORRUPT\""), "\(lines.suffix(300))")
+        #expect(try server.get("/healthz").status == 200)
+    }
+
+    @Test("a request the HTTP parser refuses is answered in the envelope (400 INVALID_REQUEST), not with a bare 400")
+    func parserErrorEnvelope() throws {
+        let folder = TempFolder()
+        let server = try APIServerProcess(folder: folder.path)
+        // Blanks in the target: the request line is not HTTP/1.1.
+        let client = try SlowClient(port: server.port, path: "/api/v1/jobs x y")
+        let text = String(decoding: client.read(1 << 16), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
+        let body = String(text[(text.range(of: "\r\n\r\n")?.upperBound ?? text.endIndex)...])
+        let json = try parseJSONObject(body)
+        #expect(json["success"] as? Bool == false && json["meta"] != nil, "\(body)")
+        #expect((json["error"] as? [String: Any])?["code"] as? String == "INVALID_REQUEST", "\(body)")
+        #expect(try server.get("/healthz").status == 200)
     }
 
     @Test("SIGTERM with a stream open that the client stopped reading: the server cuts it after its grace period and exits 0")

@@ -47,6 +47,20 @@ final class SlowClient {
         return total
     }
 
+    /// Reads one HTTP/1.1 response with a chunked body: until its last chunk, or until the server
+    /// closes the connection (then the last chunk is missing: the transfer was cut).
+    func readChunkedResponse() -> String {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let end = Array("\r\n0\r\n\r\n".utf8)
+        while !(out.count >= end.count && Array(out.suffix(end.count)) == end) {
+            let got = recv(fd, &buf, buf.count, 0)
+            if got <= 0 { break }
+            out += buf[0..<got]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     func finish() { close(fd) }
     deinit { close(fd) }
 }
