@@ -186,7 +186,7 @@ enum ReadsAPI {
         let ndjson = options.format == .ndjson
         let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { e in
             ndjson ? "{\"type\":\"error\",\"error\":{\"code\":\(APIEnvelope.serialise(e.code)),\"message\":\(APIEnvelope.serialise(e.message))}}\n" : nil
-        }) { out, clientGone in
+        }, lineAligned: ndjson) { out, clientGone in
             let open = { try SpoolReader(spool: try Spool.open(at: path, readOnly: true)) }
             if running {
                 try FollowingRecordsExport.render(open: open, options: options, into: out,

@@ -14,18 +14,22 @@ enum StreamingBody {
     /// (CSV: `failureTail` is nil) is cut instead: the connection closes without the chunked
     /// body's last chunk, so the client sees an incomplete transfer — never a short file that
     /// looks complete (a damaged spool found mid-export used to end the CSV cleanly after its header).
+    /// A body with a tail is line-aligned: only whole lines reach the socket, so the error line
+    /// follows a complete record instead of being glued onto half of one.
     static func make(onEnd: @escaping @Sendable () -> Void,
                      failureTail: @escaping @Sendable (APIError) -> String?,
+                     lineAligned: Bool = false,
                      render: @escaping @Sendable (OutputBuffer, _ clientGone: () -> Bool) throws -> Void) -> ResponseBody {
         ResponseBody { writer in
             let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
-            let sink = BridgeSink(continuation)
+            let sink = BridgeSink(continuation, lineAligned: lineAligned)
             let failed = FailureBox()
             let thread = Thread {
                 let out = OutputBuffer(sink: sink)
                 do {
                     try render(out) { sink.isCancelled }
                     try out.flush()
+                    try sink.finishLines()
                 } catch let e as ReaderError where e.kind == .brokenPipe {
                     // The client went away: nothing more to say.
                 } catch {
@@ -62,26 +66,70 @@ final class FailureBox: @unchecked Sendable {
 }
 
 /// The rendering thread's end of the bridge. Two permits: one chunk being written to the socket,
-/// one ready behind it.
+/// one ready behind it. `carry` and `endsWithNewline` belong to the rendering thread alone.
 final class BridgeSink: ByteSink, @unchecked Sendable {
+    /// A line longer than this goes out unaligned rather than growing the carry without bound.
+    static let maxCarry = 1 << 20
     private let continuation: AsyncStream<ByteBuffer>.Continuation
     private let permits = DispatchSemaphore(value: 2)
     private let lock = NSLock()
     private var cancelled = false
+    private let lineAligned: Bool
+    /// The bytes after the last newline of the chunks written so far (line-aligned bodies only).
+    private var carry: [UInt8] = []
+    private var endsWithNewline = true
 
-    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+    init(_ continuation: AsyncStream<ByteBuffer>.Continuation, lineAligned: Bool = false) {
+        self.continuation = continuation
+        self.lineAligned = lineAligned
+    }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count > 0 else { return }
+        guard lineAligned else { return try send(ByteBuffer(bytes: bytes)) }
+        var lastNewline = bytes.count - 1
+        while lastNewline >= 0 && bytes[lastNewline] != 0x0A { lastNewline -= 1 }
+        if lastNewline < 0 {
+            carry.append(contentsOf: bytes)
+            if carry.count >= Self.maxCarry { try sendCarry() }
+            return
+        }
+        var chunk = ByteBuffer()
+        chunk.reserveCapacity(carry.count + lastNewline + 1)
+        chunk.writeBytes(carry)
+        chunk.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0...lastNewline]))
+        carry.removeAll(keepingCapacity: true)
+        carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(lastNewline + 1)...]))
+        try send(chunk)
+    }
+
+    /// The body ended normally: what is left after the last newline goes out too.
+    func finishLines() throws {
+        if !carry.isEmpty { try sendCarry() }
+    }
+
+    private func sendCarry() throws {
+        let chunk = ByteBuffer(bytes: carry)
+        carry.removeAll(keepingCapacity: true)
+        try send(chunk)
+    }
+
+    private func send(_ chunk: ByteBuffer) throws {
         permits.wait()
         if lock.withLock({ cancelled }) {
             permits.signal()
             throw ReaderError(.brokenPipe, "the client went away")
         }
-        continuation.yield(ByteBuffer(bytes: bytes))
+        endsWithNewline = chunk.readableBytesView.last == 0x0A
+        continuation.yield(chunk)
     }
 
+    /// The failure tail, on a line of its own: an unsent partial line is dropped, and after an
+    /// over-long line that went out unaligned a newline ends it first.
     func yieldLast(_ text: String) {
-        if !lock.withLock({ cancelled }) { continuation.yield(ByteBuffer(string: text)) }
+        carry.removeAll()
+        let tail = endsWithNewline ? text : "\n" + text
+        if !lock.withLock({ cancelled }) { continuation.yield(ByteBuffer(string: tail)) }
     }
 
     var isCancelled: Bool { lock.withLock { cancelled } }

@@ -321,7 +321,7 @@ import TracespoolSpool
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let pageSize = 4096
         let pages = bytes.count / pageSize
-        for p in (pages * 2 / 5)..<(pages * 3 / 5) {
+        for p in (pages * 3 / 4)..<(pages * 4 / 5) {
             bytes.replaceSubrange(p * pageSize..<(p + 1) * pageSize, with: Data(repeating: 0xA5, count: pageSize))
         }
         try bytes.write(to: URL(fileURLWithPath: path))
@@ -335,6 +335,14 @@ import TracespoolSpool
         let stream = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream")
         let lines = stream.readChunkedResponse()
         #expect(lines.contains("{\"type\":\"error\",\"error\":{\"code\":\"SPOOL_CORRUPT\""), "\(lines.suffix(300))")
+        // Every line of the cut stream is one whole JSON object: the error line is never glued
+        // onto half of a records line.
+        let body = SlowClient.dechunk(lines).split(separator: "\n")
+        #expect(body.count > 2, "\(lines.prefix(300))")
+        for line in body {
+            #expect((try? parseJSONObject(String(line))) != nil, "not one JSON object: \(line.prefix(200))…\(line.suffix(200))")
+        }
+        #expect(body.last?.hasPrefix("{\"type\":\"error\"") == true, "\(body.last?.prefix(200) ?? "")")
         #expect(try server.get("/healthz").status == 200)
     }
 

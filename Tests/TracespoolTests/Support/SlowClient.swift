@@ -61,6 +61,24 @@ final class SlowClient {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The body of a chunked response read by `readChunkedResponse`, its chunks joined (as far as
+    /// it goes when the transfer was cut).
+    static func dechunk(_ response: String) -> String {
+        let bytes = Array(response.utf8)
+        let sep = Array("\r\n\r\n".utf8)
+        guard let head = (0...(max(0, bytes.count - 4))).first(where: { Array(bytes[$0..<min(bytes.count, $0 + 4)]) == sep }) else { return "" }
+        var i = head + 4
+        var body: [UInt8] = []
+        while i < bytes.count {
+            guard let lineEnd = (i..<(bytes.count - 1)).first(where: { bytes[$0] == 0x0D && bytes[$0 + 1] == 0x0A }),
+                  let size = Int(String(decoding: bytes[i..<lineEnd], as: UTF8.self), radix: 16), size > 0 else { break }
+            let start = lineEnd + 2
+            body += bytes[start..<min(bytes.count, start + size)]
+            i = start + size + 2
+        }
+        return String(decoding: body, as: UTF8.self)
+    }
+
     func finish() { close(fd) }
     deinit { close(fd) }
 }
