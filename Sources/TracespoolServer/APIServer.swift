@@ -27,7 +27,7 @@ public enum APIServer {
 
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorEnvelope()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorEnvelope(), RequestDeadline(seconds: settings.requestTimeoutSeconds)])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tracespool"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
             logger: logger)

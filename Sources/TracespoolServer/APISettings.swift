@@ -17,6 +17,9 @@ public struct APISettings: Sendable {
     /// `TRACESPOOL_API_GRACE_SECONDS`: how long a graceful shutdown lets open streams finish
     /// before they are cut (systemd's `TimeoutStopSec` must be above it).
     public var graceSeconds = 10
+    /// `TRACESPOOL_API_REQUEST_TIMEOUT_SECONDS`: a connection that has not delivered a whole
+    /// request this long after it opened (or after its last response) is closed.
+    public var requestTimeoutSeconds = 30
     /// `TRACESPOOL_REFERENCE_WAIT_SECONDS`: how long the reference's "synchronous" seed-resolve
     /// waits for its job before it answers 202 with the job to poll.
     public var referenceWaitSeconds = 60.0

@@ -63,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let v = try setting("TRACESPOOL_API_MAX_BODY_BYTES", 1024...(1 << 30)) { settings.maxBodyBytes = v }
         if let v = try setting("TRACESPOOL_API_MAX_STREAMS", 1...10_000) { settings.maxStreams = v }
         if let v = try setting("TRACESPOOL_API_GRACE_SECONDS", 0...3600) { settings.graceSeconds = v }
+        if let v = try setting("TRACESPOOL_API_REQUEST_TIMEOUT_SECONDS", 1...3600) { settings.requestTimeoutSeconds = v }
         if let v = try setting("TRACESPOOL_REFERENCE_WAIT_SECONDS", 0...3600) { settings.referenceWaitSeconds = Double(v) }
         let host = self.host
         try await APIServer.run(settings: settings, runner: runner, logger: logger) { port in

@@ -346,6 +346,32 @@ import TracespoolSpool
         #expect(try server.get("/healthz").status == 200)
     }
 
+    @Test("slowloris: a connection dripping its request is closed after TRACESPOOL_API_REQUEST_TIMEOUT_SECONDS; a slow reader of a stream is not")
+    func requestDeadline() throws {
+        let folder = TempFolder()
+        let r = try runCLI(["run", "--json", "--lot-ids", try JobKit.lots(40).joined(separator: ","), "--domains", "history",
+                            "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let id = try #require(try parseJSONObject(r.stdout)["job_id"] as? String)
+        let server = try APIServerProcess(folder: folder.path, environment: ["TRACESPOOL_API_REQUEST_TIMEOUT_SECONDS": "2"])
+        // A stream whose reader waits longer than the deadline before reading: not cut.
+        let reader = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream")
+        let dripper = try SlowClient(port: server.port, raw: "GET /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        let start = Date()
+        var open = true
+        while open && Date().timeIntervalSince(start) < 10 {
+            open = dripper.send("X")
+            #expect(try server.get("/healthz").status == 200)
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        let closedAfter = Date().timeIntervalSince(start)
+        #expect(!open, "a connection dripping one byte every 250 ms was still open after 10 s")
+        #expect(closedAfter >= 1.5 && closedAfter < 5, "closed after \(closedAfter) s, the deadline is 2 s")
+        let text = reader.readChunkedResponse()
+        #expect(text.hasPrefix("HTTP/1.1 200") && text.hasSuffix("\r\n0\r\n\r\n"), "the slow reader's stream was cut: \(text.suffix(200))")
+        #expect(SlowClient.dechunk(text).contains("\"type\":\"complete\""), "\(text.suffix(300))")
+    }
+
     @Test("a request the HTTP parser refuses is answered in the envelope (400 INVALID_REQUEST), not with a bare 400")
     func parserErrorEnvelope() throws {
         let folder = TempFolder()

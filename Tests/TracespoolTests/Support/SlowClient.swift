@@ -5,7 +5,12 @@ import Foundation
 final class SlowClient {
     let fd: Int32
 
-    init(port: Int, path: String) throws {
+    convenience init(port: Int, path: String) throws {
+        try self.init(port: port, raw: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    }
+
+    /// Sends `raw` as it is — a whole request, or the start of one to drip the rest with `send`.
+    init(port: Int, raw request: String) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -18,8 +23,14 @@ final class SlowClient {
         // A small receive buffer so the server's writes block soon.
         var small: Int32 = 4096
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        _ = request.withCString { Foundation.send(fd, $0, strlen($0), 0) }
+    }
+
+    /// Sends more bytes; false once the server has closed the connection.
+    func send(_ text: String) -> Bool {
+        var probe: UInt8 = 0
+        if recv(fd, &probe, 1, Int32(MSG_DONTWAIT | MSG_PEEK)) == 0 { return false }
+        return text.withCString { Foundation.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } > 0
     }
 
     /// Reads up to `n` bytes (blocking until some arrive).
