@@ -36,8 +36,12 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension APIError {
+    /// Every 503 says when to come back: the error's own `Retry-After`, else the reference's 30 s
+    /// (its `SERVICE_UNAVAILABLE` answers carried `Retry-After: 30`; a front end backs off by it).
     var envelope: Response {
-        APIEnvelope.failure(code: code, message: message, extra: extra.mapValues(\.json), status: status, headers: headers,
-                            meta: meta.mapValues(\.json))
+        var headers = self.headers
+        if status == .serviceUnavailable && headers[.retryAfter] == nil { headers[.retryAfter] = "30" }
+        return APIEnvelope.failure(code: code, message: message, extra: extra.mapValues(\.json), status: status, headers: headers,
+                                   meta: meta.mapValues(\.json))
     }
 }

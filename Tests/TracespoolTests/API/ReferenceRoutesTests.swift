@@ -278,4 +278,21 @@ import TracespoolServer
         let r = try server.post("/api/trace/seed-resolve", ["profile": "mid_section_defect", "params": ["date_range": ["2025-01-01", "2025-01-03"]]])
         #expect(r.status == 404 && r.errorCode == "NO_DETECTION_RECORDS", "\(r.text)")
     }
+
+    @Test("the warehouse unreachable: the reference routes answer 503 in the envelope with Retry-After, as the reference did")
+    func warehouseDown() throws {
+        let folder = TempFolder()
+        let server = try Server(folder: folder.path,
+                                arguments: ["--no-workers", "--source", "host=/nonexistent-tracespool-socket dbname=nowhere connect_timeout=2"],
+                                environment: ["TRACESPOOL_SOURCE_RETRY_SECONDS": "1", "TRACESPOOL_REFERENCE_WAIT_SECONDS": "1"])
+        for path in ["/api/mid-section-defect/loss-reasons", "/api/mid-section-defect/station-options"] {
+            let r = try server.get(path)
+            if r.status == 200 { continue }  // a route that needs no warehouse
+            #expect(r.status == 503, "\(path): \(r.status) \(r.text.prefix(300))")
+            #expect(r.errorCode?.hasPrefix("SOURCE_") == true || r.errorCode == "SERVICE_UNAVAILABLE", "\(path): \(r.text.prefix(300))")
+            #expect(r.header("Retry-After") == "30", "\(path): \(r.headers)")
+            #expect(r.json["success"] as? Bool == false, "\(path)")
+        }
+        #expect(try server.get("/api/mid-section-defect/loss-reasons").status == 503)
+    }
 }
