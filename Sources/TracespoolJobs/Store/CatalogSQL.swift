@@ -88,10 +88,15 @@ enum CatalogSQL {
     static let activeWithKey = "SELECT id FROM jobs WHERE request_key = ?1 AND state IN ('queued', 'running') ORDER BY seq LIMIT 1"
 
     /// A job that answers the same request: the newest succeeded one (its spool is there until
-    /// retention marks it expired), else the oldest queued or running one.
+    /// retention marks it expired), else the oldest queued or running one, else the newest one that
+    /// failed since ?2 (an ISO time) — so a poller sees the failure instead of a fresh job.
     static let answeringWithKey = """
-        SELECT id FROM jobs WHERE request_key = ?1 AND state IN ('queued', 'running', 'succeeded')
-        ORDER BY state = 'succeeded' DESC, CASE WHEN state = 'succeeded' THEN -seq ELSE seq END LIMIT 1
+        SELECT id FROM jobs
+        WHERE request_key = ?1
+          AND (state IN ('queued', 'running', 'succeeded') OR (state = 'failed' AND finished_at >= ?2))
+        ORDER BY CASE state WHEN 'succeeded' THEN 0 WHEN 'failed' THEN 2 ELSE 1 END,
+                 CASE WHEN state IN ('queued', 'running') THEN seq ELSE -seq END
+        LIMIT 1
         """
 
     static let setAlias = "INSERT INTO job_aliases (alias, job_id) VALUES (?1, ?2) ON CONFLICT (alias) DO UPDATE SET job_id = excluded.job_id"

@@ -47,8 +47,14 @@ public enum JobReuse: Sendable {
     case none
     /// The queued or running one (`submit`'s default: the same work is never queued twice).
     case active
-    /// Also the newest succeeded one whose spool is still kept (the reference routes' cache).
+    /// Also the newest succeeded one whose spool is still kept (the reference routes' cache), or
+    /// one that failed within `failureHoldSeconds`: a front end polling the same request sees the
+    /// failure; a request after that retries it.
     case answering
+
+    /// How long a failed job answers its request (the reference cached failures 2 s, too short
+    /// for a front end polling every few seconds to ever see one).
+    public static let failureHoldSeconds: Double = 60
 }
 
 /// What `submit` stores: the normalised request (lists live in the request file) and its key.

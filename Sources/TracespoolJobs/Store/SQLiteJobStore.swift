@@ -74,7 +74,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 switch reuse {
                 case .none: existing = nil
                 case .active: existing = try database.scalarText(CatalogSQL.activeWithKey, [job.requestKey])
-                case .answering: existing = try database.scalarText(CatalogSQL.answeringWithKey, [job.requestKey])
+                case .answering:
+                    let since = UTCTime.iso(Date(timeIntervalSinceNow: -JobReuse.failureHoldSeconds))
+                    existing = try database.scalarText(CatalogSQL.answeringWithKey, [job.requestKey, since])
                 }
                 if let existing { return (existing, true) }
                 try database.run(CatalogSQL.insert, [.text(job.id), .text(job.profile), .text(job.requestJSON),
