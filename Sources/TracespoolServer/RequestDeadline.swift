@@ -47,7 +47,9 @@ final class RequestDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            pending -= 1
+            // An answer given before its request was read to the end (413 over the body cap)
+            // must not leave the count below zero, or the clock would never run again.
+            pending = max(0, pending - 1)
             if pending == 0 { arm(context) }
         }
         context.write(data, promise: promise)
