@@ -48,6 +48,9 @@ public enum ErrorClass: Sendable {
     /// The class of a stable code.
     public static func of(_ code: String) -> ErrorClass {
         if code.hasPrefix("SOURCE_") { return .sourceUnavailable }
+        // The job store is a service too: unreachable, unmigrated or newer, it is unavailable (69 / 503).
+        if code == "STORE_INVALID" { return .usage }
+        if code.hasPrefix("STORE_") { return .sourceUnavailable }
         switch code {
         case "SPOOL_NOT_A_SPOOL", "SPOOL_UNSUPPORTED_VERSION", "SPOOL_CORRUPT", "MSD_TABLES_MISSING", "MSD_SCHEMA_OUTDATED": return .badSpool
         case "SPOOL_LEASE_LOST", "SPOOL_LOCKED", "JOB_NOT_STARTED", "JOB_WORKER_LOST": return .notYet
@@ -84,6 +87,7 @@ public enum StableError {
     public static func describe(_ error: Error) -> (code: String, message: String) {
         switch error {
         case let e as SourceError: return (e.code, e.message)
+        case let e as StoreError: return (e.code, e.message)
         case let e as SpoolError: return (e.code, e.message)
         case let e as JobFailure: return (e.code, e.message)
         case let e as CIDLimitExceeded: return ("CID_LIMIT_EXCEEDED", e.description)

@@ -45,7 +45,7 @@ final class APIServices: Sendable {
         streams = StreamGate(limit: settings.maxStreams)
     }
 
-    var store: SQLiteJobStore { runner.store }
+    var store: any JobStore { runner.store }
 
     /// The job of a path's `{id}`: validated before any lookup, never a path unchecked.
     func job(_ id: String?) throws -> JobRecord {

@@ -9,6 +9,8 @@ public final class PGResult {
 
     public var rowCount: Int { Int(PQntuples(res)) }
     public var columnCount: Int { Int(PQnfields(res)) }
+    /// Rows an INSERT, UPDATE or DELETE touched (0 for other statements).
+    public var commandTuples: Int { Int(String(cString: PQcmdTuples(res))) ?? 0 }
 
     public func columnName(_ column: Int) -> String { String(cString: PQfname(res, Int32(column))) }
 

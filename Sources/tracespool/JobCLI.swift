@@ -37,13 +37,21 @@ enum JobCLI {
 
     /// The store of an existing spool folder, for the `jobs` commands (they never create one: a
     /// mistyped --spool-dir is an error, not an empty queue).
-    static func store(_ spoolDir: String, json: Bool) throws -> SQLiteJobStore {
+    static func store(_ spoolDir: String, json: Bool) throws -> any JobStore {
+        let env = ProcessInfo.processInfo.environment
+        let location: StoreLocation
+        do { location = try StoreLocation.fromEnvironment(env, spoolDir: spoolDir) } catch {
+            let (code, message) = describe(error)
+            throw fail(code, message, json: json)
+        }
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spoolDir, isDirectory: &isDir), isDir.boolValue else {
+        if case .catalog = location, !(FileManager.default.fileExists(atPath: spoolDir, isDirectory: &isDir) && isDir.boolValue) {
             throw fail("SPOOL_FOLDER_NOT_FOUND", "no spool folder \(spoolDir) (--spool-dir, TRACESPOOL_SPOOL_DIR)", json: json)
         }
         do {
-            return try SQLiteJobStore(folder: spoolDir)
+            return try location.open(node: try NodeIdentity.fromEnvironment(env))
+        } catch let e as StoreError {
+            throw fail(e.code, e.message, json: json)
         } catch {
             let (code, message) = describe(error)
             throw fail(code, "catalog: \(message)", json: json)
@@ -58,9 +66,9 @@ enum JobCLI {
         }
     }
 
-    static func job(_ id: String, in store: SQLiteJobStore, json: Bool) throws -> JobRecord {
+    static func job(_ id: String, in store: any JobStore, json: Bool) throws -> JobRecord {
         try checkId(id, json: json)
-        guard let job = try store.get(id: id) else { throw fail("JOB_NOT_FOUND", "no job \(id) in \(store.folder)", json: json) }
+        guard let job = try store.get(id: id) else { throw fail("JOB_NOT_FOUND", "no job \(id) in \(store.location)", json: json) }
         return job
     }
 

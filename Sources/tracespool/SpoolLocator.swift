@@ -17,7 +17,10 @@ enum SpoolLocator {
     static func resolve(_ argument: String, spoolDir dir: String) throws -> (path: String, jobId: String?) {
         if JobId.isValid(argument) && !FileManager.default.fileExists(atPath: argument) {
             let path = "\(dir)/\(argument).sqlite"
-            let job = try? SQLiteJobStore.reading(folder: dir)?.get(id: argument)
+            let env = ProcessInfo.processInfo.environment
+            let store = try? StoreLocation.fromEnvironment(env, spoolDir: dir)
+                .openForReading(node: NodeIdentity.fromEnvironment(env))
+            let job = try? store?.get(id: argument)
             if let job {
                 switch job.state {
                 case .expired:

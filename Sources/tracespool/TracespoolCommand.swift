@@ -11,7 +11,7 @@ struct TracespoolCommand: AsyncParsableCommand {
         abstract: "Trace semiconductor lots through their genealogy and spool every event to SQLite, in flat memory.",
         discussion: ExitStatus.helpText,
         version: TracespoolVersion.current,
-        subcommands: [RunCommand.self, SubmitCommand.self, WorkerCommand.self, JobsCommand.self, ServeCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self, JobReportCommand.self, DoctorCommand.self, NightlyCommand.self])
+        subcommands: [RunCommand.self, SubmitCommand.self, WorkerCommand.self, JobsCommand.self, ServeCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self, JobReportCommand.self, DoctorCommand.self, NightlyCommand.self, StoreCommand.self])
 }
 
 /// Logs: timestamped lines on stderr for logs, not for people. A failure the CLI reports itself

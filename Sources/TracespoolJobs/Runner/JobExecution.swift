@@ -20,7 +20,7 @@ struct JobExecution {
     let started: Date
     let logger: Logger
 
-    var store: SQLiteJobStore { runner.store }
+    var store: any JobStore { runner.store }
     var config: EventsConfig { request.tuning?.applied(to: runner.config) ?? runner.config }
     var cancellation: CancellationFlag { signal.cancellation }
 
@@ -62,7 +62,8 @@ struct JobExecution {
             jobId: claim.id, spoolPath: spoolPath, state: "succeeded", profile: request.profile.rawValue, cidCount: found.cidCount,
             unknownCIDs: found.unknown, unknownCIDSample: found.unknownSample, duplicateCIDs: found.duplicates,
             seedCount: found.seedCount, notFound: found.notFound, nodeCount: found.nodes, edgeCount: found.edges,
-            detectionLots: found.detectionLots, warnings: found.warnings, domains: outcomes, stages: stages,
+            detectionLots: found.detectionLots,
+            warnings: found.warnings + (resumeReason?.hasPrefix("restarted on node") == true ? [resumeReason!] : []), domains: outcomes, stages: stages,
             stageSeconds: clock.timings, elapsedSeconds: elapsed, resumes: try spool.meta("resumes"))
     }
 
@@ -133,7 +134,10 @@ struct JobExecution {
             for s in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: spoolPath + s) }
             return (try newSpool(domains: domains), "restarted", history)
         }
-        return (try newSpool(domains: domains), claim.attempt > 1 ? "restarted" : nil, (nil, nil))
+        // A later attempt without a spool here: the earlier one ran on another node whose spool
+        // folder this host cannot reach (README "Many hosts"), so the job starts over.
+        return (try newSpool(domains: domains), claim.attempt > 1 ? "restarted on node \(runner.node.id): the spool of an earlier attempt is not reachable here" : nil,
+                (nil, nil))
     }
 
     private func newSpool(domains: [SpoolDomain]) throws -> Spool {
@@ -305,13 +309,13 @@ struct PreparedResult {
 
 /// Times the stages of one attempt, records each in the spool's meta and the job's stage in the store.
 final class StageClock {
-    let store: SQLiteJobStore
+    let store: any JobStore
     let claim: Claim
     let spool: Spool
     var currentStage = ""
     var timings: [(String, Double)] = []
 
-    init(store: SQLiteJobStore, claim: Claim, spool: Spool) {
+    init(store: any JobStore, claim: Claim, spool: Spool) {
         self.store = store
         self.claim = claim
         self.spool = spool

@@ -17,7 +17,9 @@ public final class JobRunner: @unchecked Sendable {
     public let config: EventsConfig
     public let logger: Logger
     public let ttlSeconds: Int
-    public let store: SQLiteJobStore
+    public let store: any JobStore
+    /// The node this process's spools belong to (README "Many hosts").
+    public var node: NodeIdentity { store.node }
     public let worker: String
     /// `TRACESPOOL_LEASE_SECONDS` (default 30): how long a claim holds without a heartbeat.
     public var leaseSeconds = 30.0
@@ -37,8 +39,10 @@ public final class JobRunner: @unchecked Sendable {
     private let lock = NSLock()
     private var running: [String: JobStopSignal] = [:]
 
+    /// `nodeURL`: the API address this process serves, when it is one (`serve`); `TRACESPOOL_NODE_URL`
+    /// overrides it.
     public init(spoolDir: String, conninfo: String, config: EventsConfig, logger: Logger, ttlSeconds: Int = 86_400,
-                environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
+                environment env: [String: String] = ProcessInfo.processInfo.environment, nodeURL: String? = nil) throws {
         self.spoolDir = spoolDir
         self.conninfo = conninfo
         self.config = config
@@ -49,7 +53,12 @@ public final class JobRunner: @unchecked Sendable {
             throw JobFailure(jobId: nil, code: (error as? SpoolError)?.code ?? "SPOOL_UNWRITABLE",
                              message: (error as? SpoolError)?.message ?? "\(error)", underlying: error)
         }
-        do { store = try SQLiteJobStore(folder: spoolDir) } catch {
+        do {
+            let node = try NodeIdentity.fromEnvironment(env, defaultURL: nodeURL)
+            store = try StoreLocation.fromEnvironment(env, spoolDir: spoolDir).open(node: node, environment: env)
+        } catch let e as StoreError {
+            throw JobFailure(jobId: nil, code: e.code, message: e.message, underlying: e)
+        } catch {
             throw JobFailure(jobId: nil, code: (error as? SpoolError)?.code ?? "SPOOL_FAILED", message: "catalog: \(error)", underlying: error)
         }
         if let raw = env["TRACESPOOL_LEASE_SECONDS"], let v = Double(raw), v > 0 { leaseSeconds = v }
@@ -76,6 +85,16 @@ public final class JobRunner: @unchecked Sendable {
 
     public func spoolPath(_ id: String) -> String { "\(spoolDir)/\(id).sqlite" }
     public func requestPath(_ id: String) -> String { RequestFile.path(folder: spoolDir, id: id) }
+
+    /// A job's whole request: its stored JSON and lists. On a host that did not take the submit
+    /// (a shared store), the request file is first rebuilt from the store.
+    public func request(of id: String, json: String) throws -> TraceRequest {
+        let path = requestPath(id)
+        if !FileManager.default.fileExists(atPath: path), (try? RequestFile.needsFile(json: json)) == true {
+            _ = try store.restoreRequestLists(id: id, to: path)
+        }
+        return try RequestFile.load(json: json, path: path)
+    }
 
     // MARK: submit
 
@@ -108,7 +127,7 @@ public final class JobRunner: @unchecked Sendable {
 
     private func submission(_ id: String, _ request: TraceRequest, _ stored: RequestFile.Stored) -> Submission {
         Submission(id: id, profile: request.profile.rawValue, requestJSON: stored.json, requestKey: stored.key, ttlSeconds: ttlSeconds,
-                   cidCount: stored.request.hasExplicitCIDs ? stored.request.storedLists?.cids : nil)
+                   cidCount: stored.request.hasExplicitCIDs ? stored.request.storedLists?.cids : nil, requestFile: requestPath(id))
     }
 
     // MARK: run
@@ -178,7 +197,7 @@ public final class JobRunner: @unchecked Sendable {
         let spoolPath = spoolPath(claim.id)
         var snapshot: SourceSnapshot?
         do {
-            let request = try RequestFile.load(json: claim.requestJSON, path: requestPath(claim.id))
+            let request = try self.request(of: claim.id, json: claim.requestJSON)
             try store.progress(claim, stage: "connect", pct: 0, text: "opening a snapshot")
             snapshot = try SourceSnapshot(conninfo: conninfo)
             let main = snapshot!.connection.canceller()

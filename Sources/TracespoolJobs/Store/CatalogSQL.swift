@@ -4,7 +4,14 @@ enum CatalogSQL {
     /// Bumped whenever the jobs table changes; `SQLiteJobStore` migrates older catalogs (a v2
     /// catalog gains the aliases table and the key index by running `schema`: every statement is
     /// `IF NOT EXISTS`).
-    static let version = 3
+    static let version = 4
+
+    /// Version 4: the node that holds a job's spool (README "Many hosts"); one host's catalog
+    /// records its own node, so a catalog moved to a PostgreSQL store keeps the fact.
+    static let addNodeColumns = """
+        ALTER TABLE jobs ADD COLUMN node TEXT;
+        ALTER TABLE jobs ADD COLUMN node_url TEXT;
+        """
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS jobs (
@@ -16,6 +23,8 @@ enum CatalogSQL {
           state             TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'expired')),
           attempt           INTEGER NOT NULL DEFAULT 0,
           worker            TEXT,
+          node              TEXT,                        -- the node whose spool folder holds the spool
+          node_url          TEXT,                        -- its API address
           lease_until       REAL,                        -- unix seconds
           cancel_requested  INTEGER NOT NULL DEFAULT 0,
           quality           TEXT CHECK (quality IN ('complete', 'partial', 'failed')),
@@ -71,7 +80,7 @@ enum CatalogSQL {
     static let columns = """
         id, profile, request, request_key, state, attempt, worker, lease_until, cancel_requested, quality, stage, pct,
         progress, cid_count, rows, warnings, error_code, error_message, created_at, started_at, finished_at,
-        heartbeat_at, spool_file, bytes, expires_at, ttl_seconds, seq
+        heartbeat_at, spool_file, bytes, expires_at, ttl_seconds, seq, node, node_url
         """
 
     /// Finished (or expired) jobs in the order retention takes them — oldest finish first — one
@@ -111,8 +120,8 @@ enum CatalogSQL {
     /// `run`: the job is inserted already claimed by this process, so no worker can take it first.
     static let insertClaimed = """
         INSERT INTO jobs (id, seq, profile, request, request_key, state, created_at, ttl_seconds, cid_count,
-                          attempt, worker, lease_until, started_at, heartbeat_at)
-        VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, 'running', ?5, ?6, ?7, 1, ?8, ?9 + ?10, ?5, ?5)
+                          attempt, worker, lease_until, started_at, heartbeat_at, node, node_url)
+        VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, 'running', ?5, ?6, ?7, 1, ?8, ?9 + ?10, ?5, ?5, ?11, ?12)
         """
 
     /// A lease-expired job whose cancel was requested ends `cancelled` instead of being taken over.
@@ -126,7 +135,7 @@ enum CatalogSQL {
     /// One statement: the oldest queued job, or a running one whose lease expired (takeover).
     /// `?5` limits it to one job (`jobs resume ID`); NULL takes any.
     static let claim = """
-        UPDATE jobs SET state = 'running', worker = ?2, attempt = attempt + 1, lease_until = ?1 + ?3,
+        UPDATE jobs SET state = 'running', worker = ?2, node = ?6, node_url = ?7, attempt = attempt + 1, lease_until = ?1 + ?3,
                         started_at = coalesce(started_at, ?4), heartbeat_at = ?4, error_code = NULL, error_message = NULL
         WHERE id = (SELECT id FROM jobs
                     WHERE (?5 IS NULL OR id = ?5)

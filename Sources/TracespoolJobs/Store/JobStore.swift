@@ -5,6 +5,10 @@ import Foundation
 /// change of a running job is a compare-and-set on (id, state, worker, attempt): a worker that lost
 /// its lease can never overwrite a newer outcome.
 public protocol JobStore: Sendable {
+    /// Where the store is, for messages ("the catalog spool/catalog.sqlite", "the store postgresql://…").
+    var location: String { get }
+    /// The node this store object records as a claimed job's spool holder.
+    var node: NodeIdentity { get }
     /// Queues a job, or returns a job with the same request key that `reuse` allows.
     func submit(_ job: Submission, reuse: JobReuse) throws -> (record: JobRecord, reused: Bool)
     /// Queues a job already claimed by `worker` (attempt 1): `run` executes it in its own process.
@@ -39,6 +43,13 @@ public protocol JobStore: Sendable {
     func setAlias(_ alias: String, job id: String) throws
     func job(alias: String) throws -> String?
     func aliases(job id: String) throws -> [String]
+    /// Bytes of live jobs' files (as last recorded) and how many jobs took more than one attempt.
+    func totals() throws -> (bytes: Int, takeovers: Int)
+    func count(state: JobState) throws -> Int
+    /// Rebuilds a job's request file at `path` from the store (a worker on a host that did not
+    /// take the submit); false when the store keeps no lists (the SQLite store: the file is
+    /// beside the catalog).
+    func restoreRequestLists(id: String, to path: String) throws -> Bool
 }
 
 /// Which existing job with the same request key a submit answers with instead of queueing one.
@@ -65,6 +76,8 @@ public struct Submission: Sendable {
     public let requestKey: String
     public let ttlSeconds: Int
     public let cidCount: Int?
+    /// The request file the submit wrote (its lists): a store shared by many hosts copies them.
+    public var requestFile: String? = nil
 }
 
 /// A claim: the job a worker holds, under which attempt.
@@ -144,6 +157,10 @@ public struct JobRecord: Sendable {
     public let ttlSeconds: Int
     /// Submit order.
     public let seq: Int
+    /// The node whose spool folder holds the job's spool (the last one that claimed it).
+    public var node: String? = nil
+    /// That node's API address, for reads proxied from other API nodes.
+    public var nodeURL: String? = nil
 
     public var retentionCursor: RetentionCursor { RetentionCursor(finishedAt: finishedAt ?? "", seq: seq) }
 

@@ -106,6 +106,38 @@ public enum RequestFile {
         return request
     }
 
+    /// Writes a request file from another copy of its lists (the PostgreSQL store's): `fill` calls
+    /// `add(list, value, pos)` for each row. Written to a temporary name and renamed, so a crash
+    /// midway never leaves half a request where a worker would take it for whole.
+    public static func restore(to path: String, _ fill: (_ add: (String, String, Int) throws -> Void) throws -> Void) throws {
+        let partial = path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            let db = try SQLiteDatabase(path: partial, mode: .create)
+            try db.execute(schema)
+            try db.transaction {
+                let insert = try db.prepare("INSERT OR IGNORE INTO request_values (list, value, pos) VALUES (?1, ?2, ?3)")
+                try fill { list, value, pos in
+                    insert.bindAll([.text(list), .text(value), .int(pos)])
+                    try insert.step()
+                    insert.reset()
+                }
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        guard rename(partial, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw SpoolError(.unwritable, "cannot write the request file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Whether a stored request has lists in a request file.
+    public static func needsFile(json: String) throws -> Bool {
+        try JSONDecoder().decode(TraceRequest.self, from: Data(json.utf8)).storedLists != nil
+    }
+
     /// Every explicit CID of the request, sorted.
     public static func forEachCID(path: String, _ body: (String) throws -> Void) throws {
         let db = try SQLiteDatabase(path: path, mode: .readOnly)

@@ -8,14 +8,17 @@ import TracespoolSpool
 /// type `Sendable`.
 public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public let folder: String
+    public let node: NodeIdentity
+    public var location: String { "the catalog \(SQLiteJobStore.path(in: folder))" }
     private let database: SQLiteDatabase
     private let lock = NSLock()
 
     public static func path(in folder: String) -> String { folder + "/catalog.sqlite" }
 
     /// Opens (creating or migrating) the catalog of a spool folder, for writing.
-    public init(folder: String) throws {
+    public init(folder: String, node: NodeIdentity = NodeIdentity(id: NodeIdentity.hostName(), url: nil)) throws {
         self.folder = folder
+        self.node = node
         database = try SQLiteDatabase(path: SQLiteJobStore.path(in: folder), mode: .create)
         // A handful of rows per job: a small page cache keeps the process's memory for the spool.
         // Several workers write it: wait for each other's short transactions rather than fail.
@@ -27,6 +30,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     /// never create or migrate it. Nil when there is none, or it is of another version.
     private init(readOnlyFolder folder: String) throws {
         self.folder = folder
+        node = NodeIdentity(id: NodeIdentity.hostName(), url: nil)
         database = try SQLiteDatabase(path: SQLiteJobStore.path(in: folder), mode: .readOnly)
         try database.execute("PRAGMA cache_size = -256; PRAGMA busy_timeout = 5000;")
     }
@@ -46,9 +50,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     + "this tracespool knows up to \(CatalogSQL.version)")
             }
             if version == CatalogSQL.version { return }
-            // Version 0 with a jobs table is a catalog of tracespool ≤ 0.9; 2 → 3 only adds.
+            // Version 0 with a jobs table is a catalog of tracespool ≤ 0.9; 2 → 3 only adds tables
+            // and indexes (`schema` is all `IF NOT EXISTS`), 3 → 4 two columns.
             let hasJobs = try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'") == 1
             let hasV1 = version == 0 && hasJobs
+            if (2...3).contains(version) { try database.execute(CatalogSQL.addNodeColumns) }
             try database.execute(hasV1 ? CatalogSQL.migrateFromV1 : CatalogSQL.schema)
             try database.execute("PRAGMA user_version = \(CatalogSQL.version)")
         }
@@ -93,7 +99,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             try database.transaction {
                 let now = SQLiteJobStore.now()
                 try database.run(CatalogSQL.insertClaimed, [.text(job.id), .text(job.profile), .text(job.requestJSON), .text(job.requestKey),
-                    .text(now.iso), .int(job.ttlSeconds), .int(job.cidCount), .text(worker), .real(now.unix), .real(leaseSeconds)])
+                    .text(now.iso), .int(job.ttlSeconds), .int(job.cidCount), .text(worker), .real(now.unix), .real(leaseSeconds), .text(node.id), .text(node.url)])
                 return Claim(id: job.id, worker: worker, attempt: 1, requestJSON: job.requestJSON)
             }
         }
@@ -105,7 +111,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 let now = SQLiteJobStore.now()
                 try database.run(CatalogSQL.cancelAbandoned, [.real(now.unix), .text(now.iso)])
                 let s = try database.prepare(CatalogSQL.claim)
-                s.bindAll([.real(now.unix), .text(worker), .real(leaseSeconds), .text(now.iso), .text(only)])
+                s.bindAll([.real(now.unix), .text(worker), .real(leaseSeconds), .text(now.iso), .text(only), .text(node.id), .text(node.url)])
                 guard try s.step() else { return nil }
                 let claim = Claim(id: s.text(0) ?? "", worker: worker, attempt: s.int(1) ?? 0, requestJSON: s.text(2) ?? "")
                 while try s.step() {}
@@ -193,7 +199,6 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try locked { try database.rows(CatalogSQL.list, [.text(state?.rawValue), .text(after), .int(limit)], SQLiteJobStore.record) }
     }
 
-    /// Bytes of live jobs' files (as last recorded) and how many jobs took more than one attempt.
     public func totals() throws -> (bytes: Int, takeovers: Int) {
         try locked {
             let bytes = try database.scalarInt("SELECT coalesce(sum(bytes), 0) FROM jobs WHERE state <> 'expired'") ?? 0
@@ -205,6 +210,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func count(state: JobState) throws -> Int {
         try locked { try database.scalarInt("SELECT count(*) FROM jobs WHERE state = ?1", [state.rawValue]) ?? 0 }
     }
+
+    /// The request file is beside the catalog; there is nothing else to restore it from.
+    public func restoreRequestLists(id: String, to path: String) throws -> Bool { false }
 
     public func get(id: String) throws -> JobRecord? {
         try locked { try database.rows(CatalogSQL.get, [.text(id)], SQLiteJobStore.record).first }
@@ -247,7 +255,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             stage: s.text(10), pct: s.double(11), progress: s.text(12), cidCount: s.int(13), rows: s.int(14),
             warnings: s.text(15), errorCode: s.text(16), errorMessage: s.text(17), createdAt: s.text(18) ?? "",
             startedAt: s.text(19), finishedAt: s.text(20), heartbeatAt: s.text(21), spoolFile: s.text(22),
-            bytes: s.int(23), expiresAt: s.text(24), ttlSeconds: s.int(25) ?? 86_400, seq: s.int(26) ?? 0)
+            bytes: s.int(23), expiresAt: s.text(24), ttlSeconds: s.int(25) ?? 86_400, seq: s.int(26) ?? 0,
+            node: s.text(27), nodeURL: s.text(28))
     }
 }
 
