@@ -5,9 +5,7 @@ import Foundation
 /// another worker, so a lease can never be mistaken for its predecessor's.
 public enum WorkerIdentity {
     public static let current: String = {
-        var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count) == 0
-            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "host"
+        let host = NodeIdentity.hostName()
         let started = UTCTime.iso(Date()).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         let random = String(UInt32.random(in: 0..<0x100_0000), radix: 16)
         return "\(host):\(getpid()):\(started):\(String(repeating: "0", count: 6 - random.count) + random)"
