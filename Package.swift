@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Many hosts: an API node proxies a read to the node that holds the job's spool, streaming.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // `tracespool nightly FILE`: YAML whose nodes carry line numbers, for precise config errors.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         // Test-only: an independent RFC 4180 parser to read back the CSV export.
@@ -57,6 +59,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

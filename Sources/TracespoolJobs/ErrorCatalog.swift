@@ -59,7 +59,9 @@ public enum ErrorClass: Sendable {
         case "JOB_RESULT_EXPIRED": return .expired
         case "INVALID_JOB_ID", "INVALID_SETTING", "INVALID_PARAMS", "MSD_INVALID_ARGUMENT", "INVALID_PROFILE", "VALIDATION_ERROR", "INVALID_REQUEST": return .usage
         case "CACHE_EXPIRED": return .gone
-        case "SERVICE_UNAVAILABLE": return .sourceUnavailable
+        // SPOOL_UNAVAILABLE: the node that holds a job's spool is down (README "Many hosts") — a service
+        // to retry, like the source.
+        case "SERVICE_UNAVAILABLE", "SPOOL_UNAVAILABLE": return .sourceUnavailable
         // CONFIG_NOT_FOUND: a nightly config file that cannot be read is a missing input, not an internal error.
         case "JOB_NOT_FOUND", "MSD_NO_SUCH_JOB", "SPOOL_FOLDER_NOT_FOUND", "CONFIG_NOT_FOUND": return .noInput
         case "NOT_FOUND": return .notFoundRoute

@@ -17,10 +17,14 @@ public enum JobDescription {
         return o
     }
 
-    public static func detail(_ j: JobRecord, spoolDir: String) -> [String: Any] {
+    /// `spoolHere: false` (a node that does not hold the job's spool, README "Many hosts"): only
+    /// the store's row, never a file an earlier attempt may have left here.
+    public static func detail(_ j: JobRecord, spoolDir: String, spoolHere: Bool = true) -> [String: Any] {
         var o = summary(j)
         o["progress"] = j.progress
         o["worker"] = j.worker
+        o["node"] = j.node
+        if !spoolHere { o["spool_available"] = false }
         o["lease_until"] = j.leaseUntil.map { UTCTime.iso(Date(timeIntervalSince1970: $0)) }
         o["cancel_requested"] = j.cancelRequested
         o["started_at"] = j.startedAt
@@ -33,7 +37,7 @@ public enum JobDescription {
         o["spool_file"] = j.spoolFile
         o["bytes"] = j.bytes
         let path = "\(spoolDir)/\(j.id).sqlite"
-        if FileManager.default.fileExists(atPath: path), let spool = try? Spool.open(at: path) {
+        if spoolHere, FileManager.default.fileExists(atPath: path), let spool = try? Spool.open(at: path) {
             var domains: [String: Any] = [:]
             let ledger = (try? spool.ledger()) ?? []
             let s = try? spool.database.prepare("SELECT domain, rows, status FROM domains ORDER BY position")

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -19,6 +20,12 @@ public enum APIServer {
         router.add(middleware: ErrorEnvelopeMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         if let token = settings.token { router.add(middleware: BearerAuth(token: Array(token.utf8))) }
+        // Reads of spools other nodes hold are forwarded there (README "Many hosts"); no redirects
+        // followed, a node that does not connect within 3 s is down.
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                configuration: .init(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: SpoolProxyMiddleware.connectTimeout)))
+        router.add(middleware: SpoolProxyMiddleware(services: services, client: client))
         JobsAPI.register(router, services)
         ReadsAPI.register(router, services)
         HealthAPI.register(router, services, metrics: metrics)
@@ -46,7 +53,13 @@ public enum APIServer {
                                                cancellationSignals: [], logger: logger)
         config.maximumGracefulShutdownDuration = .seconds(settings.graceSeconds)
         config.maximumCancellationDuration = .seconds(5)
-        try await ServiceGroup(configuration: config).run()
+        do {
+            try await ServiceGroup(configuration: config).run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
     }
 }
 

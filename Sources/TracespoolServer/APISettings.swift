@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import TracespoolJobs
 
 /// What `tracespool serve` was told (README "HTTP API"): where it listens, how many workers run in
@@ -23,6 +24,9 @@ public struct APISettings: Sendable {
     /// `TRACESPOOL_REFERENCE_WAIT_SECONDS`: how long the reference's "synchronous" seed-resolve
     /// waits for its job before it answers 202 with the job to poll.
     public var referenceWaitSeconds = 60.0
+    /// `TRACESPOOL_SPOOL_SHARED=1`: the spool folder is storage every node mounts (README "Many
+    /// hosts"), so this node reads other nodes' finished spools itself instead of proxying.
+    public var sharedSpool = false
     public var spoolDir: String
     public var conninfo: String
 
@@ -63,6 +67,12 @@ final class APIServices: Sendable {
     func readable(_ id: String?, allowRunning: Bool = false) throws -> (JobRecord, String) {
         var j = try job(id)
         let path = runner.spoolPath(j.id)
+        // Another node's spool (README "Many hosts"): the proxy forwards reads there; reaching
+        // this means it could not (a forwarded request is never forwarded again).
+        if !spoolIsHere(j) {
+            throw APIError("SPOOL_UNAVAILABLE", "job \(j.id)'s spool is on node \(j.node ?? "?"), not on this node \(runner.node.id)",
+                           headers: [.retryAfter: SpoolProxyMiddleware.retryAfter])
+        }
         // A job just claimed has no spool file for a moment: a follower waits for it (bounded)
         // instead of answering 409 for a job that is running.
         if allowRunning {

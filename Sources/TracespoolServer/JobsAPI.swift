@@ -47,7 +47,7 @@ enum JobsAPI {
             let id = context.parameters.get("id")
             let json = try await SpoolWork.run { () throws -> String in
                 let job = try s.job(id)
-                var o = JobDescription.detail(job, spoolDir: s.settings.spoolDir)
+                var o = JobDescription.detail(job, spoolDir: s.settings.spoolDir, spoolHere: s.spoolIsHere(job))
                 let jid = job.id
                 o["links"] = ["self": "/api/v1/jobs/\(jid)", "stream": "/api/v1/jobs/\(jid)/stream", "rows": "/api/v1/jobs/\(jid)/rows",
                               "csv": "/api/v1/jobs/\(jid)/export.csv", "lineage": "/api/v1/jobs/\(jid)/lineage",

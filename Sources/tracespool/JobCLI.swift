@@ -11,7 +11,8 @@ import TracespoolSpool
 /// exit code of `ExitStatus.forCode`).
 enum JobCLI {
     /// The runner of a spool folder, with the MSD aggregation hook every worker needs.
-    static func runner(spoolDir: String, conninfo: String, config: EventsConfig, logger: Logger, json: Bool) throws -> JobRunner {
+    static func runner(spoolDir: String, conninfo: String, config: EventsConfig, logger: Logger, json: Bool,
+                       nodeURL: String? = nil) throws -> JobRunner {
         let env = ProcessInfo.processInfo.environment
         var ttl = 86_400
         if let raw = env["TRACE_JOB_TTL_SECONDS"] {
@@ -19,7 +20,8 @@ enum JobCLI {
             ttl = v
         }
         do {
-            let runner = try JobRunner(spoolDir: spoolDir, conninfo: conninfo, config: config, logger: logger, ttlSeconds: ttl)
+            let runner = try JobRunner(spoolDir: spoolDir, conninfo: conninfo, config: config, logger: logger, ttlSeconds: ttl,
+                                       nodeURL: nodeURL)
             // An MSD job computes and stores its unmasked summary, so reading it later is instant.
             runner.afterMSDEvents = { spool in _ = try MSDSummaryStore.computeAndStore(spool: spool) }
             return runner

@@ -49,7 +49,11 @@ struct ServeCommand: AsyncParsableCommand {
         #endif
         let logger = LogSetup.logger()
         let config = try JobCLI.eventsConfig()
-        let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: false)
+        // The address other API nodes proxy reads to: what this server listens on, when that is one
+        // address and a fixed port (TRACESPOOL_NODE_URL overrides it; README "Many hosts").
+        let listensOn = !["0.0.0.0", "::", "*"].contains(host) && port != 0 ? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" : nil
+        let runner = try JobCLI.runner(spoolDir: spool.path, conninfo: source.conninfo, config: config, logger: logger, json: false,
+                                       nodeURL: listensOn)
         var settings = APISettings(spoolDir: spool.path, conninfo: source.conninfo)
         settings.host = host
         settings.port = port
@@ -65,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let v = try setting("TRACESPOOL_API_GRACE_SECONDS", 0...3600) { settings.graceSeconds = v }
         if let v = try setting("TRACESPOOL_API_REQUEST_TIMEOUT_SECONDS", 1...3600) { settings.requestTimeoutSeconds = v }
         if let v = try setting("TRACESPOOL_REFERENCE_WAIT_SECONDS", 0...3600) { settings.referenceWaitSeconds = Double(v) }
+        if let v = try setting("TRACESPOOL_SPOOL_SHARED", 0...1) { settings.sharedSpool = v == 1 }
         let host = self.host
         try await APIServer.run(settings: settings, runner: runner, logger: logger) { port in
             // Unbuffered, so a supervisor or a test reading the pipe sees it at once.

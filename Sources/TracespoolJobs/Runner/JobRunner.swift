@@ -279,6 +279,28 @@ public enum JobFiles {
         }
     }
 
+    /// Each job id with a file in the folder last changed before `cutoff` — read entry by entry
+    /// (`readdir`), never the whole listing at once.
+    public static func forEachJob(in spoolDir: String, olderThan cutoff: Date, _ body: (String) throws -> Void) throws {
+        guard let dir = opendir(spoolDir) else { return }
+        defer { closedir(dir) }
+        var last = ""
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            // `<id>.sqlite` or `<id>.request.sqlite`; a job with both is seen twice, and the body
+            // finds the second time that nothing is left.
+            guard name.hasSuffix(".sqlite") else { continue }
+            let id = String(name.prefix { $0 != "." })
+            guard id != last, JobId.isValid(id) else { continue }
+            var st = stat()
+            guard stat("\(spoolDir)/\(name)", &st) == 0, Double(st.st_mtim.tv_sec) < cutoff.timeIntervalSince1970 else { continue }
+            last = id
+            try body(id)
+        }
+    }
+
     public static func exist(spoolDir: String, id: String) -> Bool {
         JobId.isValid(id) && suffixes.contains { FileManager.default.fileExists(atPath: "\(spoolDir)/\(id)\($0)") }
     }

@@ -12,8 +12,14 @@ public struct Retention {
     public let store: any JobStore
     public let spoolDir: String
     public var maxBytes: Int64
+    /// `TRACESPOOL_SPOOL_SHARED=1`: every node mounts this folder, so files of other nodes' jobs
+    /// are theirs to collect, not leftovers of ours.
+    public var sharedFolder = false
 
     public static let defaultMaxBytes: Int64 = 10 << 30
+    /// A file younger than this is never taken for a leftover: its job's submit may still be
+    /// inserting the row.
+    public static let orphanAgeSeconds = 600.0
 
     public init(store: any JobStore, spoolDir: String, environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.store = store
@@ -25,6 +31,7 @@ public struct Retention {
             }
             maxBytes = v
         }
+        sharedFolder = env["TRACESPOOL_SPOOL_SHARED"] == "1"
     }
 
     public struct Report: Sendable {
@@ -32,7 +39,8 @@ public struct Retention {
         public var expired: [String] = []
         /// Jobs evicted by the size cap, oldest first.
         public var evicted: [String] = []
-        /// Expired jobs whose files an earlier collection had not removed.
+        /// Expired jobs whose files an earlier collection had not removed, and (a shared store)
+        /// files of jobs that now live on another node or whose row was removed there.
         public var cleaned: [String] = []
         public var freedBytes = 0
         /// Bytes of every job's files left after collection.
@@ -60,6 +68,18 @@ public struct Retention {
             report.freedBytes += JobFiles.bytes(spoolDir: spoolDir, id: job.id)
             if !dryRun { JobFiles.remove(spoolDir: spoolDir, id: job.id) }
             report.cleaned.append(job.id)
+        }
+        // A shared store: this node's spool folder holds only its own jobs' files; another node
+        // took over (and restarted) a job whose earlier attempt ran here, or removed its row.
+        if store.isShared && !sharedFolder {
+            try JobFiles.forEachJob(in: spoolDir, olderThan: now.addingTimeInterval(-Retention.orphanAgeSeconds)) { id in
+                guard JobFiles.exist(spoolDir: spoolDir, id: id) else { return }
+                let job = try store.get(id: id)
+                guard job == nil || (job?.node != nil && job?.node != store.node.id) else { return }
+                report.freedBytes += JobFiles.bytes(spoolDir: spoolDir, id: id)
+                if !dryRun { JobFiles.remove(spoolDir: spoolDir, id: id) }
+                report.cleaned.append(id)
+            }
         }
         // Past their time.
         try walk([.succeeded, .failed, .cancelled], expiringBy: nowISO) { job in

@@ -9,6 +9,8 @@ public protocol JobStore: Sendable {
     var location: String { get }
     /// The node this store object records as a claimed job's spool holder.
     var node: NodeIdentity { get }
+    /// Whether workers of other hosts share this store (their spools are on their hosts).
+    var isShared: Bool { get }
     /// Queues a job, or returns a job with the same request key that `reuse` allows.
     func submit(_ job: Submission, reuse: JobReuse) throws -> (record: JobRecord, reused: Bool)
     /// Queues a job already claimed by `worker` (attempt 1): `run` executes it in its own process.

@@ -13,6 +13,7 @@ import TracespoolSpool
 public final class PostgresJobStore: JobStore, @unchecked Sendable {
     public let url: String
     public let node: NodeIdentity
+    public var isShared: Bool { true }
     public var location: String { "the store \(PostgresJobStore.redacted(url))" }
     /// `TRACESPOOL_STORE_RETRY_SECONDS` (default 60): how long a lost store is retried.
     public var retrySeconds = 60.0

@@ -9,6 +9,8 @@ import TracespoolSpool
 public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public let folder: String
     public let node: NodeIdentity
+    /// One host's catalog (several processes of one host may share it, never several hosts).
+    public var isShared: Bool { false }
     public var location: String { "the catalog \(SQLiteJobStore.path(in: folder))" }
     private let database: SQLiteDatabase
     private let lock = NSLock()

@@ -13,9 +13,10 @@ final class APIServerProcess: @unchecked Sendable {
     let port: Int
     let folder: String
 
-    init(folder: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `port` 0: the system picks one (a node whose address other nodes must know is given one).
+    init(folder: String, arguments: [String] = [], environment: [String: String] = [:], port requested: Int = 0) throws {
         self.folder = folder
-        let started = try BackgroundCLI(["serve", "--port", "0", "--source", try TestEnvironment.warehouse(), "--spool-dir", folder] + arguments,
+        let started = try BackgroundCLI(["serve", "--port", String(requested), "--source", try TestEnvironment.warehouse(), "--spool-dir", folder] + arguments,
                                         environment: ["TRACESPOOL_LEASE_SECONDS": "2"].merging(environment) { _, b in b }, folder: folder)
         var found = 0
         _ = eventually(20) {
@@ -81,6 +82,20 @@ final class APIServerProcess: @unchecked Sendable {
             return ["succeeded", "failed", "cancelled"].contains(last["state"] as? String ?? "")
         }
         return last
+    }
+
+    /// A port free at this moment on 127.0.0.1 (bound and released), for a server whose address
+    /// must be known before it starts.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: a.sin_port))
     }
 
     deinit {

@@ -323,6 +323,61 @@ final class StoreUnderTest {
         #expect(throws: StoreError.self) { try PostgresJobStore.migrate(url: db.conninfo) }
     }
 
+    @Test("retention per node: each node collects its own spools; another node's job is never evicted here; leftovers of moved or removed jobs go")
+    func retentionPerNode() throws {
+        let db = try ScratchDatabase("store_ret", schema: false)
+        _ = try PostgresJobStore.migrate(url: db.conninfo)
+        let folderA = TempFolder(), folderB = TempFolder()
+        let a = try PostgresJobStore(url: db.conninfo, node: NodeIdentity(id: "node-a", url: nil), retrySeconds: 5)
+        let b = try PostgresJobStore(url: db.conninfo, node: NodeIdentity(id: "node-b", url: nil), retrySeconds: 5)
+        let old = Date().addingTimeInterval(-(Retention.orphanAgeSeconds + 100))
+        func file(_ folder: TempFolder, _ name: String, bytes: Int = 1000, at date: Date? = nil) throws {
+            let path = "\(folder.path)/\(name)"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: bytes)))
+            if let date { try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path) }
+        }
+        func finished(on store: PostgresJobStore, _ key: String, finishedAt: String) throws -> String {
+            let id = try store.submit(JobStoreConformanceTests.submission(key), reuse: .active).record.id
+            let c = try #require(try store.claim(worker: "w-\(store.node.id)", leaseSeconds: 30, only: id))
+            #expect(try store.finish(c, JobOutcome(state: .succeeded, quality: .complete)))
+            _ = try db.connect().query("UPDATE jobs SET finished_at = $1 WHERE id = $2", [finishedAt, id])
+            return id
+        }
+        // B's job finished first (first in eviction order); A's later.
+        let ofB = try finished(on: b, "b", finishedAt: "2026-01-01T00:00:00Z")
+        let ofA = try finished(on: a, "a", finishedAt: "2026-01-02T00:00:00Z")
+        try file(folderB, "\(ofB).sqlite")
+        try file(folderA, "\(ofA).sqlite")
+        try file(folderA, "\(ofB).sqlite", at: old)              // an earlier attempt of B's job ran on A
+        let removed = JobId.make(), young = JobId.make()
+        try file(folderA, "\(removed).request.sqlite", at: old)  // its row was deleted by another node
+        try file(folderA, "\(young).request.sqlite")            // a submit still inserting its row
+
+        var onA = try Retention(store: a, spoolDir: folderA.path, environment: [:])
+        onA.maxBytes = 500
+        let report = try onA.collect()
+        #expect(report.evicted == [ofA], "A's cap evicts A's job only: \(report.evicted)")
+        #expect(Set(report.cleaned) == [ofB, removed], "\(report.cleaned)")
+        #expect(try a.get(id: ofA)?.state == .expired)
+        #expect(try b.get(id: ofB)?.state == .succeeded)
+        #expect(!FileManager.default.fileExists(atPath: "\(folderA.path)/\(ofA).sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: "\(folderA.path)/\(ofB).sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: "\(folderA.path)/\(removed).request.sqlite"))
+        #expect(FileManager.default.fileExists(atPath: "\(folderA.path)/\(young).request.sqlite"), "a young file is never a leftover")
+        #expect(FileManager.default.fileExists(atPath: "\(folderB.path)/\(ofB).sqlite"), "B's spool is B's")
+
+        // B's job past its time: A's collection leaves it to B (its walk sees only A's jobs); B's
+        // moves the row to expired first, then removes the files.
+        _ = try db.connect().query("UPDATE jobs SET expires_at = '2026-01-03T00:00:00Z' WHERE id = $1", [ofB])
+        let again = try Retention(store: a, spoolDir: folderA.path, environment: [:]).collect()
+        #expect(again.expired.isEmpty && again.cleaned.isEmpty)
+        #expect(try b.get(id: ofB)?.state == .succeeded)
+        let onB = try Retention(store: b, spoolDir: folderB.path, environment: [:]).collect()
+        #expect(onB.expired == [ofB], "\(onB.expired)")
+        #expect(try b.get(id: ofB)?.state == .expired)
+        #expect(!FileManager.default.fileExists(atPath: "\(folderB.path)/\(ofB).sqlite"))
+    }
+
     @Test("the store's connection killed by the server: the next call reconnects and succeeds; a dead store is STORE_UNAVAILABLE")
     func reconnect() throws {
         let db = try ScratchDatabase("store_re", schema: false)

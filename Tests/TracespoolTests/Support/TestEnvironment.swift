@@ -27,6 +27,13 @@ enum TestEnvironment {
         "host=\(try require("PGHOST")) port=\(env["PGPORT"] ?? "5432") user=\(env["PGUSER"] ?? "postgres") dbname=\(database)"
     }
 
+    /// The same database as a `postgresql://` URI, the form `TRACESPOOL_STORE` takes (the socket
+    /// folder percent-encoded as libpq reads it).
+    static func uri(database: String) throws -> String {
+        let host = try require("PGHOST").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return "postgresql:///\(database)?host=\(host)&port=\(env["PGPORT"] ?? "5432")&user=\(env["PGUSER"] ?? "postgres")"
+    }
+
     /// The generated warehouse shared by the tests (read-only).
     static func warehouse() throws -> String { try conninfo(database: try require("TRACESPOOL_TEST_WAREHOUSE")) }
 

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import TracespoolJobs
+
+/// Two API nodes on one PostgreSQL store (README "Many hosts"): node A runs the workers and holds
+/// every spool, node B only answers. B forwards each read to A and streams A's answer back, so
+/// both give the same bytes; with A killed, B answers a job's status from the store and its reads
+/// with 503 `SPOOL_UNAVAILABLE` and `Retry-After`.
+@Suite(.serialized) struct ManyNodesAPITests {
+    @Test("a read through the node without the spool is proxied to its owner: identical bytes; owner killed → 503 SPOOL_UNAVAILABLE, status from the store")
+    func proxyToOwner() throws {
+        let store = try ScratchDatabase("mnstore", schema: false)
+        _ = try PostgresJobStore.migrate(url: store.conninfo)
+        let folderA = TempFolder(), folderB = TempFolder()
+        let portA = APIServerProcess.freePort()
+        let a = try APIServerProcess(folder: folderA.path, environment: [
+            "TRACESPOOL_STORE": try TestEnvironment.uri(database: store.name), "TRACESPOOL_NODE_ID": "node-a"], port: portA)
+        let b = try APIServerProcess(folder: folderB.path, arguments: ["--no-workers"], environment: [
+            "TRACESPOOL_STORE": try TestEnvironment.uri(database: store.name), "TRACESPOOL_NODE_ID": "node-b"])
+        // Submitted on B: its request list travels in the store to A's worker.
+        let submitted = try b.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(12), "domains": ["history", "materials"]])
+        #expect(submitted.status == 202, "\(submitted.text)")
+        let id = try #require(submitted.data["job_id"] as? String)
+        let done = try b.waitFinished(id)
+        #expect(done["state"] as? String == "succeeded" && done["node"] as? String == "node-a", "\(done)")
+        #expect(FileManager.default.fileExists(atPath: "\(folderA.path)/\(id).sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: "\(folderB.path)/\(id).sqlite"), "B never holds the spool")
+
+        let reads = ["/api/v1/jobs/\(id)/rows?domain=history&limit=50", "/api/v1/jobs/\(id)/stream",
+                     "/api/v1/jobs/\(id)/export.csv?domain=materials", "/api/v1/jobs/\(id)/lineage",
+                     "/api/trace/job/\(id)/stream", "/api/trace/job/\(id)/result?domain=history&offset=10&limit=20"]
+        for path in reads {
+            let direct = try a.get(path), proxied = try b.get(path)
+            #expect(direct.status == 200 && proxied.status == 200, "\(path): \(direct.status) \(proxied.status) \(proxied.text.prefix(300))")
+            #expect(proxied.header("X-Tracespool-Proxied-By") == "node-a", "\(path)")
+            // The envelope's meta.timestamp differs by the moment of the answer; everything else is A's.
+            #expect(Self.withoutTimestamp(direct.text) == Self.withoutTimestamp(proxied.text), "\(path): proxied bytes differ")
+            #expect(proxied.body.count > 50, "\(path)")
+        }
+        // A cursor from a proxied page works on either node.
+        let page = try b.get("/api/v1/jobs/\(id)/rows?domain=history&limit=7")
+        let next = try #require(page.data["next_url"] as? String)
+        #expect(Self.withoutTimestamp(try a.get(next).text) == Self.withoutTimestamp(try b.get(next).text))
+        // A request already forwarded once is answered by B itself: no second hop, no loop.
+        let looped = try b.get("/api/v1/jobs/\(id)/rows?domain=history", headers: ["X-Tracespool-Proxied-By": "node-x"])
+        #expect(looped.status == 503 && looped.errorCode == "SPOOL_UNAVAILABLE", "\(looped.status) \(looped.text)")
+
+        // The owner gone: B knows the job from the store but cannot read its spool.
+        a.process.signal(SIGKILL)
+        a.process.process.waitUntilExit()
+        let status = try b.get("/api/v1/jobs/\(id)")
+        #expect(status.status == 200 && status.data["state"] as? String == "succeeded", "\(status.text)")
+        #expect(status.data["spool_available"] as? Bool == false && status.data["node"] as? String == "node-a")
+        for path in reads {
+            let r = try b.get(path)
+            #expect(r.status == 503 && r.errorCode == "SPOOL_UNAVAILABLE", "\(path): \(r.status) \(r.text.prefix(200))")
+            #expect(r.header("Retry-After") == "5", "\(path)")
+            let message = (r.json["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("node-a"), "\(path): the message names the owner: \(message)")
+        }
+        let reference = try b.get("/api/trace/job/\(id)")
+        #expect(reference.status == 200, "the reference status route answers from the store: \(reference.text)")
+    }
+
+    static func withoutTimestamp(_ s: String) -> String {
+        s.replacingOccurrences(of: #""timestamp":"[^"]*""#, with: "\"timestamp\":\"\"", options: .regularExpression)
+    }
+}
