@@ -132,8 +132,8 @@ struct FirstHourTests {
                                     "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot", "--window-size",
                                     // The runbook (README "Nightly"): scripts/systemd/install's, systemctl's, journalctl's, node_exporter's.
                                     "--prefix", "--bin", "--enable", "--since", "--collector",
-                                    // scripts/reliability's (README "Reliability").
-                                    "--short", "--only", "--markdown", "--readme", "--keep"]
+                                    // scripts/reliability's (README "Reliability") and scripts/multihost's (README "Many hosts").
+                                    "--short", "--only", "--markdown", "--readme", "--keep", "--bench"]
         var mentioned: [(flag: String, source: String, scope: [String]?)] = Self.longFlags(in: readme).subtracting(foreign)
             .map { ($0, "README", nil) }
         for c in commands {
