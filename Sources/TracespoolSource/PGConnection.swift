@@ -56,6 +56,32 @@ public final class PGConnection: @unchecked Sendable {
 
     public var isBroken: Bool { conn == nil || PQstatus(conn) != CONNECTION_OK }
 
+    /// Waits up to `seconds` for a notification of a channel this connection `LISTEN`s on (libpq's
+    /// `PQnotifies` after `poll` on its socket); returns how many arrived, 0 on a timeout. A lost
+    /// connection throws.
+    public func waitForNotifications(seconds: Double) throws -> Int {
+        var count = drainNotifications()
+        if count > 0 { return count }
+        var fds = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+        guard fds.fd >= 0 else { throw SourceError(.connectionLost, lastError()) }
+        let ready = poll(&fds, 1, Int32(max(0, seconds) * 1000))
+        if ready < 0 && errno != EINTR { throw SourceError(.connectionLost, "poll: \(String(cString: strerror(errno)))") }
+        if ready > 0 {
+            guard PQconsumeInput(conn) == 1, PQstatus(conn) == CONNECTION_OK else { throw SourceError(.connectionLost, lastError()) }
+            count = drainNotifications()
+        }
+        return count
+    }
+
+    private func drainNotifications() -> Int {
+        var n = 0
+        while let note = PQnotifies(conn) {
+            PQfreemem(note)
+            n += 1
+        }
+        return n
+    }
+
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws {
         let res = PQexec(conn, sql)

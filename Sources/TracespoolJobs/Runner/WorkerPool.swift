@@ -15,6 +15,9 @@ public final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private var notGood = 0
     private let wake = DispatchSemaphore(value: 0)
+    /// Workers waiting on `wake` for their next poll: a notification wakes one of them, and none
+    /// when all are busy (so a burst of submits never piles up wake-ups to spin through).
+    private var idle = 0
     /// Called with each job's id and how it ended (default: one line on stdout).
     public var onFinished: (String, JobRunner.Execution, Double) -> Void = WorkerPool.report
 
@@ -38,6 +41,10 @@ public final class WorkerPool: @unchecked Sendable {
     /// succeeded complete.
     @discardableResult
     public func run() -> Bool {
+        // A submit on any host wakes an idle worker at once where the store can say so; the poll
+        // below stays the guarantee.
+        let listener = once ? nil : runner.store.listenForWork(logger: logger) { [self] in wakeIdle() }
+        defer { listener?.stop() }
         let done = DispatchGroup()
         for k in 0..<concurrency {
             done.enter()
@@ -66,7 +73,9 @@ public final class WorkerPool: @unchecked Sendable {
             }
             guard let claim else {
                 if once { return }
+                lock.withLock { idle += 1 }
                 _ = wake.wait(timeout: .now() + pollSeconds)
+                lock.withLock { idle -= 1 }
                 continue
             }
             let t0 = Date()
@@ -77,6 +86,10 @@ public final class WorkerPool: @unchecked Sendable {
             }
             onFinished(claim.id, outcome, Date().timeIntervalSince(t0))
         }
+    }
+
+    private func wakeIdle() {
+        if lock.withLock({ idle > 0 }) { wake.signal() }
     }
 
     private func collect() {

@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 
 /// The job queue behind one protocol (README "Jobs"): the runner and the commands talk only to
@@ -11,6 +12,9 @@ public protocol JobStore: Sendable {
     var node: NodeIdentity { get }
     /// Whether workers of other hosts share this store (their spools are on their hosts).
     var isShared: Bool { get }
+    /// Starts calling `onWork` when new work is queued, if the store can say so (PostgreSQL's
+    /// LISTEN/NOTIFY); nil when it cannot, and workers only poll. Stop the listener when done.
+    func listenForWork(logger: Logger, _ onWork: @escaping @Sendable () -> Void) -> StoreWakeListener?
     /// Queues a job, or returns a job with the same request key that `reuse` allows.
     func submit(_ job: Submission, reuse: JobReuse) throws -> (record: JobRecord, reused: Bool)
     /// Queues a job already claimed by `worker` (attempt 1): `run` executes it in its own process.

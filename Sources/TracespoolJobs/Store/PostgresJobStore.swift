@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import TracespoolSource
 import TracespoolSpool
@@ -14,6 +15,9 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     public let url: String
     public let node: NodeIdentity
     public var isShared: Bool { true }
+    public func listenForWork(logger: Logger, _ onWork: @escaping @Sendable () -> Void) -> StoreWakeListener? {
+        StoreWakeListener(url: url, logger: logger, onWork: onWork)
+    }
     public var location: String { "the store \(PostgresJobStore.redacted(url))" }
     /// `TRACESPOOL_STORE_RETRY_SECONDS` (default 60): how long a lost store is retried.
     public var retrySeconds = 60.0

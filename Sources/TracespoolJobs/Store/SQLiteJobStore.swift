@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import TracespoolSpool
 
@@ -11,6 +12,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public let node: NodeIdentity
     /// One host's catalog (several processes of one host may share it, never several hosts).
     public var isShared: Bool { false }
+    /// One host's catalog has no notifications: workers in other processes find new jobs by polling
+    /// (`worker --poll-ms`).
+    public func listenForWork(logger: Logger, _ onWork: @escaping @Sendable () -> Void) -> StoreWakeListener? { nil }
     public var location: String { "the catalog \(SQLiteJobStore.path(in: folder))" }
     private let database: SQLiteDatabase
     private let lock = NSLock()

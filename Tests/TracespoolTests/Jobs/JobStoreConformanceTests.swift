@@ -378,6 +378,43 @@ final class StoreUnderTest {
         #expect(!FileManager.default.fileExists(atPath: "\(folderB.path)/\(ofB).sqlite"))
     }
 
+    @Test("a submit wakes an idle worker at once through NOTIFY: a worker polling every 10 minutes starts the job within seconds, also after its listening connection was killed")
+    func notifyWakesWorkers() throws {
+        let db = try ScratchDatabase("store_wake", schema: false)
+        _ = try PostgresJobStore.migrate(url: db.conninfo)
+        let folder = TempFolder(), submitter = TempFolder()
+        let env = ["TRACESPOOL_STORE": try TestEnvironment.uri(database: db.name), "TRACESPOOL_NODE_ID": "node-w"]
+        let worker = try BackgroundCLI(["worker", "--poll-ms", "600000", "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path],
+                                       environment: env, folder: folder.path)
+        defer { worker.signal(SIGTERM); worker.wait(seconds: 20) }
+        let store = try PostgresJobStore(url: db.conninfo, node: NodeIdentity(id: "test", url: nil), retrySeconds: 5)
+        let admin = try db.connect()
+        func listener() throws -> Int? {
+            try admin.query("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN tracespool_jobs'", [db.name]).int(0, 0)
+        }
+        // The worker has looked at the empty queue and sleeps until its next poll, 10 minutes away.
+        #expect(try eventually(20) { try listener() != nil }, "the worker listens: \(worker.stderr)")
+        Thread.sleep(forTimeInterval: 1.5)
+        func submitAndTime() throws -> Double {
+            let r = try runCLI(["submit", "--cids", try JobKit.cids(3).joined(separator: ","), "--domains", "history", "--new", "--json",
+                                "--spool-dir", submitter.path], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            let id = try #require(try parseJSONObject(r.stdout)["job_id"] as? String)
+            let t0 = Date()
+            #expect(try eventually(20) { try store.get(id: id)?.state == .succeeded }, "\(worker.stderr)")
+            return Date().timeIntervalSince(t0)
+        }
+        let first = try submitAndTime()
+        #expect(first < 10, "started by the notification, not the 600 s poll: \(first) s")
+        // The listening connection killed: it is reopened (within 5 s), and the next submit wakes it again.
+        let killed = try #require(try listener())
+        _ = try admin.query("SELECT pg_terminate_backend($1)", [String(killed)])
+        #expect(try eventually(20) { try listener().map { $0 != killed } ?? false }, "a new listening connection")
+        Thread.sleep(forTimeInterval: 1.5)
+        let second = try submitAndTime()
+        #expect(second < 10, "\(second) s")
+    }
+
     @Test("the store's connection killed by the server: the next call reconnects and succeeds; a dead store is STORE_UNAVAILABLE")
     func reconnect() throws {
         let db = try ScratchDatabase("store_re", schema: false)
