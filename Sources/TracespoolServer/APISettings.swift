@@ -69,10 +69,7 @@ final class APIServices: Sendable {
         let path = runner.spoolPath(j.id)
         // Another node's spool (README "Many hosts"): the proxy forwards reads there; reaching
         // this means it could not (a forwarded request is never forwarded again).
-        if !spoolIsHere(j) {
-            throw APIError("SPOOL_UNAVAILABLE", "job \(j.id)'s spool is on node \(j.node ?? "?"), not on this node \(runner.node.id)",
-                           headers: [.retryAfter: SpoolProxyMiddleware.retryAfter])
-        }
+        if !spoolIsHere(j) { throw SpoolElsewhere(job: j).unavailable(here: runner.node.id) }
         // A job just claimed has no spool file for a moment: a follower waits for it (bounded)
         // instead of answering 409 for a job that is running.
         if allowRunning {

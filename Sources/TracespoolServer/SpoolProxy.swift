@@ -38,19 +38,25 @@ struct SpoolProxyMiddleware: RouterMiddleware {
     ]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .get, services.store.isShared, request.headers[Self.hopHeader] == nil,
-              let pattern = RouteTable.pattern(for: request.uri.path), let statusRoute = Self.readRoutes[pattern],
-              let id = Self.idSegment(request.uri.path, pattern) else {
-            return try await next(request, context)
+        let forwardable = request.method == .get && services.store.isShared && request.headers[Self.hopHeader] == nil
+        if forwardable, let pattern = RouteTable.pattern(for: request.uri.path), let statusRoute = Self.readRoutes[pattern],
+           let id = Self.idSegment(request.uri.path, pattern) {
+            let s = services
+            if let job = try await SpoolWork.run({ try s.jobForProxy(id) }), !s.spoolIsHere(job) {
+                do {
+                    return try await forward(request, to: job)
+                } catch let e as APIError where statusRoute && e.code == "SPOOL_UNAVAILABLE" {
+                    return try await next(request, context)
+                }
+            }
         }
-        let s = services
-        guard let job = try await SpoolWork.run({ try s.jobForProxy(id) }), !s.spoolIsHere(job) else {
-            return try await next(request, context)
-        }
+        // Routes that find their job from the query string (the reference's MSD analysis, detail
+        // and export) learn whose spool it is only while they run: they throw `SpoolElsewhere`.
         do {
-            return try await forward(request, to: job)
-        } catch let e as APIError where statusRoute && e.code == "SPOOL_UNAVAILABLE" {
             return try await next(request, context)
+        } catch let e as SpoolElsewhere {
+            guard forwardable else { throw e.unavailable(here: services.runner.node.id) }
+            return try await forward(request, to: e.job)
         }
     }
 
@@ -97,7 +103,23 @@ struct SpoolProxyMiddleware: RouterMiddleware {
     }
 }
 
+/// Thrown by a route that found its job's spool on another node; `SpoolProxyMiddleware` forwards
+/// the request there (or answers 503 `SPOOL_UNAVAILABLE` for a request already forwarded once).
+struct SpoolElsewhere: Error {
+    let job: JobRecord
+
+    func unavailable(here: String) -> APIError {
+        APIError("SPOOL_UNAVAILABLE", "job \(job.id)'s spool is on node \(job.node ?? "?"), not on this node \(here)",
+                 headers: [.retryAfter: SpoolProxyMiddleware.retryAfter])
+    }
+}
+
 extension APIServices {
+    /// Throws `SpoolElsewhere` when another node holds `job`'s spool.
+    func requireSpoolHere(_ job: JobRecord) throws {
+        if !spoolIsHere(job) { throw SpoolElsewhere(job: job) }
+    }
+
     /// The job of a read route's id (a job id, or a reference query id), or nil: the route itself
     /// then answers as it does for any unknown job.
     func jobForProxy(_ id: String) throws -> JobRecord? {

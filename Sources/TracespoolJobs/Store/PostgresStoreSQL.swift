@@ -133,8 +133,6 @@ enum PostgresStoreSQL {
         ORDER BY list, value LIMIT $4::int
         """
 
-    static let hasRequestValues = "SELECT EXISTS (SELECT 1 FROM job_request_values WHERE job_id = $1)"
-
     static let cancelAbandoned = """
         UPDATE jobs SET state = 'cancelled', finished_at = \(isoNow), error_code = 'CANCELLED',
                         error_message = 'the job was cancelled (its worker was gone)', expires_at = \(expiresFromNow)

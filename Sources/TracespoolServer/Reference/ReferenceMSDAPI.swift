@@ -28,6 +28,7 @@ enum ReferenceMSDAPI {
                     if job.state == .failed { throw APIError(job.errorCode ?? "JOB_FAILED", job.errorMessage ?? "the MSD job failed") }
                     return APIEnvelope.serialise(pending(job, trace))
                 }
+                try s.requireSpoolHere(job)
                 let m = try MSDSpool.open(at: s.runner.spoolPath(job.id), readOnly: true)
                 let traceId = try traceQueryId(s, job, m, trace)
                 guard var o = try JSONSerialization.jsonObject(with: Data(try MSDSummaryStore.summaryText(m, masks: masks).utf8))
@@ -138,7 +139,9 @@ enum ReferenceMSDAPI {
         }
         let expired = APIError("CACHE_EXPIRED", "快取資料已過期，請稍後再試 (no finished job holds \(traceId.prefix(40)))")
         guard traceId.utf8.count <= 64, let id = try s.store.job(alias: traceId), let job = try s.store.get(id: id),
-              job.state == .succeeded, FileManager.default.fileExists(atPath: s.runner.spoolPath(id)) else { throw expired }
+              job.state == .succeeded else { throw expired }
+        try s.requireSpoolHere(job)
+        guard FileManager.default.fileExists(atPath: s.runner.spoolPath(id)) else { throw expired }
         let m = try MSDSpool.open(at: s.runner.spoolPath(id), readOnly: true)
         guard try MSDSummaryStore.isStored(m) else { throw expired }
         return (m, traceId)

@@ -45,6 +45,24 @@ import Testing
         let looped = try b.get("/api/v1/jobs/\(id)/rows?domain=history", headers: ["X-Tracespool-Proxied-By": "node-x"])
         #expect(looped.status == 503 && looped.errorCode == "SPOOL_UNAVAILABLE", "\(looped.status) \(looped.text)")
 
+        // The reference's MSD routes find their job from the query string: submitted and read via
+        // B, answered by A's spool.
+        let q = "start_date=2026-04-01&end_date=2026-04-05&station=%E6%B8%AC%E8%A9%A6&direction=backward"
+        var analysis = try b.get("/api/mid-section-defect/analysis?\(q)")
+        _ = try eventually(90) {
+            analysis = try b.get("/api/mid-section-defect/analysis?\(q)")
+            return analysis.status != 200 || analysis.data["genealogy_status"] as? String != "pending"
+        }
+        #expect(analysis.status == 200 && analysis.header("X-Tracespool-Proxied-By") == "node-a", "\(analysis.status) \(analysis.text.prefix(300))")
+        let traceId = try #require(analysis.data["trace_query_id"] as? String)
+        let msdReads = ["/api/mid-section-defect/analysis?\(q)", "/api/mid-section-defect/analysis/detail?trace_query_id=\(traceId)&page=1&page_size=5",
+                        "/api/mid-section-defect/export?trace_query_id=\(traceId)"]
+        for path in msdReads {
+            let direct = try a.get(path), proxied = try b.get(path)
+            #expect(direct.status == 200 && proxied.status == 200, "\(path): \(direct.status) \(proxied.status) \(proxied.text.prefix(300))")
+            #expect(Self.withoutTimestamp(direct.text) == Self.withoutTimestamp(proxied.text), "\(path): proxied bytes differ")
+        }
+
         // The owner gone: B knows the job from the store but cannot read its spool.
         a.process.signal(SIGKILL)
         a.process.process.waitUntilExit()
@@ -57,6 +75,10 @@ import Testing
             #expect(r.header("Retry-After") == "5", "\(path)")
             let message = (r.json["error"] as? [String: Any])?["message"] as? String ?? ""
             #expect(message.contains("node-a"), "\(path): the message names the owner: \(message)")
+        }
+        for path in msdReads.dropFirst() {
+            let r = try b.get(path)
+            #expect(r.status == 503 && r.errorCode == "SPOOL_UNAVAILABLE", "\(path): not 410 CACHE_EXPIRED while its owner is only down: \(r.text.prefix(200))")
         }
         let reference = try b.get("/api/trace/job/\(id)")
         #expect(reference.status == 200, "the reference status route answers from the store: \(reference.text)")
