@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import TracespoolJobs
 
 /// What `tracespool serve` was told (README "HTTP API"): where it listens, how many workers run in

@@ -33,10 +33,12 @@ public final class StoreWakeListener: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
-    /// Stops listening and waits for the thread (at most one `checkSeconds`).
+    /// Stops listening and waits for the thread — bounded: a connect to a store that does not
+    /// answer may take its TCP timeout, and a shutdown must not wait for that (the thread then
+    /// ends on its own, and the process's exit closes its socket).
     public func stop() {
         lock.withLock { stopped = true }
-        finished.wait()
+        _ = finished.wait(timeout: .now() + 2)
     }
 
     private func listen() {
