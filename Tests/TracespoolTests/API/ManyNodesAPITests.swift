@@ -84,6 +84,30 @@ import Testing
         #expect(reference.status == 200, "the reference status route answers from the store: \(reference.text)")
     }
 
+    @Test("a spool folder every node mounts (TRACESPOOL_SPOOL_SHARED=1): the other node reads a finished job's spool itself, also with its owner down")
+    func sharedSpoolFolder() throws {
+        let store = try ScratchDatabase("mnshared", schema: false)
+        _ = try PostgresJobStore.migrate(url: store.conninfo)
+        let folder = TempFolder()
+        let env = ["TRACESPOOL_STORE": try TestEnvironment.uri(database: store.name), "TRACESPOOL_SPOOL_SHARED": "1"]
+        let a = try APIServerProcess(folder: folder.path, environment: env.merging(["TRACESPOOL_NODE_ID": "node-a"]) { _, n in n },
+                                     port: APIServerProcess.freePort())
+        let b = try APIServerProcess(folder: folder.path, arguments: ["--no-workers"],
+                                     environment: env.merging(["TRACESPOOL_NODE_ID": "node-b"]) { _, n in n })
+        let submitted = try b.post("/api/v1/jobs", ["lot_ids": try JobKit.lots(6), "domains": ["history"]])
+        let id = try #require(submitted.data["job_id"] as? String, "\(submitted.text)")
+        let done = try b.waitFinished(id)
+        #expect(done["state"] as? String == "succeeded" && done["node"] as? String == "node-a", "\(done)")
+        let path = "/api/v1/jobs/\(id)/export.csv?domain=history"
+        let direct = try a.get(path)
+        a.process.signal(SIGKILL)
+        a.process.process.waitUntilExit()
+        let onB = try b.get(path)
+        #expect(onB.status == 200 && onB.header("X-Tracespool-Proxied-By") == nil, "read by B itself: \(onB.status) \(onB.text.prefix(200))")
+        #expect(onB.body == direct.body && direct.body.count > 100)
+        #expect(try b.get("/api/v1/jobs/\(id)").data["spool_available"] == nil, "B holds the spool: no spool_available:false")
+    }
+
     static func withoutTimestamp(_ s: String) -> String {
         s.replacingOccurrences(of: #""timestamp":"[^"]*""#, with: "\"timestamp\":\"\"", options: .regularExpression)
     }
