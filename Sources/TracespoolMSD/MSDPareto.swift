@@ -25,6 +25,18 @@ enum MSDPareto {
     /// Top `n` (backward charts: no 其他 row).
     static func top(_ rows: [MSDFactor], _ n: Int = 10) -> [MSDFactor] { Array(ranked(rows).prefix(n)) }
 
+    /// What a top-`n` backward chart leaves out (`charts_rest`, a tracespool addition beside the
+    /// reference's `charts`): the number of rows ranked beyond `n` and their sums, so a reader can
+    /// fold the whole rest into one bar. `lot_count` sums the rows' lots (a lot that touched two
+    /// left-out machines counts twice, as in the forward charts' 其他 row).
+    static func rest(_ rows: [MSDFactor], _ n: Int = 10, input: Bool = true) -> JSON {
+        let r = ranked(rows).dropFirst(n)
+        var f: [(String, JSON)] = [("rows", .int(r.count)), ("lot_count", .int(r.reduce(0) { $0 + $1.lots })),
+                                   ("defect_qty", .number(r.reduce(0) { $0 + $1.defect }))]
+        if input { f.append(("input_qty", .number(r.reduce(0) { $0 + $1.input }))) }
+        return .object(f)
+    }
+
     /// Top `n` plus one 其他 row summing the rest (forward charts), emitted only when its defect or
     /// input is positive. Its lot count sums the folded rows (lots may count twice there).
     static func topWithOther(_ rows: [MSDFactor], _ n: Int = 10) -> [MSDFactor] {

@@ -240,14 +240,29 @@ public enum MSDReport {
     static func paretos(_ o: [String: Any], forward: Bool, top: Int) -> String {
         let charts = J.obj(o["charts"])
         var figures: [String] = []
+        let rests = J.obj(o["charts_rest"])
         func add(_ key: String, _ title: String, _ rows: [ParetoChart.Bar], valueLabel: String, summaryFolded: Bool, notes: [String] = []) {
-            let shown = ParetoChart.fold(rows, top: top, summaryFolded: summaryFolded)
+            // Backward charts: the summary's `charts_rest` holds what its top 10 left out (a spool
+            // summarised before it existed has none: the fold then covers the summary's rows only).
+            let rest = rests[key].map { J.obj($0) }
+            let beyond = rest.map { ParetoChart.Beyond(rows: Int(J.num($0["rows"]) ?? 0), value: J.num($0["defect_qty"]) ?? 0) }
+            let shown = ParetoChart.fold(rows, top: top, summaryFolded: summaryFolded, beyond: beyond)
             var notes = notes
             if let f = shown.last, f.folded == 1, summaryFolded, rows.last?.name == ParetoChart.otherName {
                 notes.append("其他/others is the summary's own fold of the rows beyond its top 10")
             } else if let f = shown.last, f.folded > 0 {
-                notes.append("其他/others folds \(f.folded) row(s) of the summary"
-                    + (summaryFolded ? " (including the summary's own 其他 row)" : " (the summary keeps the top 10 of each chart; ranks beyond it are not in the fold)"))
+                if let beyond, beyond.rows > 0 {
+                    notes.append("其他/others folds the \(f.folded) row(s) after the top \(min(top, rows.count)); "
+                        + "cumulative % is the share of the whole chart (the summary's cumulative_pct covers its top 10)")
+                    if key == "by_machine" || key == "by_material" {
+                        notes.append("a lot counts in every \(key == "by_machine" ? "machine" : "material") it touched: "
+                            + "bars overlap, so their sum (and the fold) can exceed the KPI's defects")
+                    }
+                } else {
+                    notes.append("其他/others folds \(f.folded) row(s) of the summary"
+                        + (summaryFolded ? " (including the summary's own 其他 row)"
+                            : rest == nil ? " (this spool's summary predates charts_rest: ranks beyond its top 10 are not in the fold)" : ""))
+                }
             }
             figures.append(ParetoChart(key: key, title: title, valueLabel: valueLabel, bars: shown, notes: notes).figure())
         }

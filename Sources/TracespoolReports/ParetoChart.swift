@@ -43,20 +43,53 @@ public struct ParetoChart {
         self.notes = notes
     }
 
+    /// What the summary left out of a chart (its `charts_rest`): rows ranked beyond the summary's
+    /// top 10 and their summed quantity.
+    public struct Beyond {
+        public var rows: Int
+        public var value: Double
+        public init(rows: Int, value: Double) {
+            self.rows = rows
+            self.value = value
+        }
+    }
+
     /// The first `top` rows as bars and the rest folded into one 其他/others bar. `summaryFolded`:
     /// the summary's last row is already its own 其他 fold (forward charts), so it joins the report's
     /// fold instead of being ranked as a factor. The fold's value sums the folded rows; its
     /// cumulative % is the last folded row's (the summary's running total up to the end of the fold).
-    public static func fold(_ rows: [Bar], top: Int, summaryFolded: Bool) -> [Bar] {
+    ///
+    /// `beyond` (backward charts, whose summary keeps only its top 10): the rows past the summary's
+    /// top join the fold too, so 其他/others is the whole rest of the chart. The summary's
+    /// cumulative % covers its top 10 only, so then every bar's cumulative % is the running share
+    /// of the chart's grand total (the summary's rows plus `beyond`), 2 dp like the summary's.
+    public static func fold(_ rows: [Bar], top: Int, summaryFolded: Bool, beyond: Beyond? = nil) -> [Bar] {
         var ranked = rows
         var prior: Bar?
         if summaryFolded, ranked.last?.name == otherName { prior = ranked.removeLast() }
         let rest = Array(ranked.dropFirst(top)) + (prior.map { [$0] } ?? [])
-        guard !rest.isEmpty else { return ranked }
-        var other = Bar(name: otherLabel, value: rest.reduce(0) { $0 + $1.value }, cumulative: rest.last?.cumulative,
-                        detail: "\(rest.count) summary row(s) folded")
-        other.folded = rest.count
-        return Array(ranked.prefix(top)) + [other]
+        let extra = beyond.flatMap { $0.rows > 0 ? $0 : nil }
+        guard !rest.isEmpty || extra != nil else { return ranked }
+        let foldedValue = rest.reduce(0) { $0 + $1.value } + (extra?.value ?? 0)
+        let foldedRows = rest.count + (extra?.rows ?? 0)
+        var other = Bar(name: otherLabel, value: foldedValue, cumulative: rest.last?.cumulative,
+                        detail: "\(foldedRows) row(s) folded")
+        other.folded = foldedRows
+        var shown = Array(ranked.prefix(top)) + [other]
+        if let extra {
+            let grand = ranked.reduce(0) { $0 + $1.value } + extra.value
+            var running = 0.0
+            for i in shown.indices {
+                running += shown[i].value
+                shown[i].cumulative = runningShare(running, grand)
+            }
+        }
+        return shown
+    }
+
+    /// running ÷ total × 100 at 2 dp, half away from zero (the summary's `cumulative_pct` rule).
+    public static func runningShare(_ running: Double, _ total: Double) -> Double {
+        total == 0 ? 0 : (running / total * 100 * 100).rounded(.toNearestOrAwayFromZero) / 100
     }
 
     // Geometry (SVG user units = CSS px at 100 %). Labels are rotated 45° and cut to `labelColumns`

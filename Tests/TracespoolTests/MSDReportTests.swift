@@ -103,7 +103,10 @@ struct MSDReportTests {
 
     /// Every bar of `chart` equals the summary row at its index: name, value, cumulative %. With
     /// `top` rows shown, the rest is one 其他/others bar summing them.
+    /// `beyond`: the summary's `charts_rest` entry of a backward chart (rows ranked past its top 10);
+    /// they join the fold, and then every bar's cumulative % is its running share of the whole chart.
     func expectChart(_ html: ReportHTML, _ key: String, rows: [[String: Any]], top: Int = 10, summaryFolds: Bool,
+                     beyond: [String: Any]? = nil,
                      nameKey: String = "name", valueKey: String = "defect_qty", cumulative: Bool = true,
                      sourceLocation: SourceLocation = #_sourceLocation) {
         let bars = html.bars(key)
@@ -113,21 +116,31 @@ struct MSDReportTests {
         if summaryFolds, (real.last?[nameKey] as? String) == "其他" { prior = real.removeLast() }
         let rest = Array(real.dropFirst(top)) + (prior.map { [$0] } ?? [])
         let kept = Array(real.prefix(top))
-        #expect(bars.count == kept.count + (rest.isEmpty ? 0 : 1), "\(key): \(bars.count) bars for \(rows.count) rows", sourceLocation: sourceLocation)
+        let beyondRows = Int(number(beyond?["rows"]) ?? 0), beyondValue = number(beyond?[valueKey]) ?? 0
+        let folds = !rest.isEmpty || beyondRows > 0
+        #expect(bars.count == kept.count + (folds ? 1 : 0), "\(key): \(bars.count) bars for \(rows.count) rows", sourceLocation: sourceLocation)
         if rows.isEmpty { #expect(html.chart(key)?.contains("data-empty=\"true\"") == true, sourceLocation: sourceLocation) }
+        // With rows beyond the summary's top 10, cumulative % is the running share of the whole
+        // chart: recomputed here from the summary's values, 2 dp half away from zero.
+        let grand = real.reduce(0) { $0 + (number($1[valueKey]) ?? 0) } + beyondValue
+        func share(_ running: Double) -> Double { grand == 0 ? 0 : (running / grand * 10000).rounded(.toNearestOrAwayFromZero) / 100 }
+        var running = 0.0
         for (i, row) in kept.enumerated() where i < bars.count {
             #expect(bars[i]["data-name"] == row[nameKey] as? String, "\(key)[\(i)] name", sourceLocation: sourceLocation)
             #expect(number(bars[i]["data-value"]) == number(row[valueKey]), "\(key)[\(i)] value \(bars[i]) vs \(row)", sourceLocation: sourceLocation)
+            running += number(row[valueKey]) ?? 0
             if cumulative {
-                #expect(number(bars[i]["data-cumulative"]) == number(row["cumulative_pct"]), "\(key)[\(i)] cumulative", sourceLocation: sourceLocation)
+                let want = beyondRows > 0 ? share(running) : number(row["cumulative_pct"])
+                #expect(number(bars[i]["data-cumulative"]) == want, "\(key)[\(i)] cumulative", sourceLocation: sourceLocation)
             }
         }
-        if !rest.isEmpty, let other = bars.last {
+        if folds, let other = bars.last {
             #expect(other["data-name"] == "其他/others", sourceLocation: sourceLocation)
-            #expect(number(other["data-value"]) == rest.reduce(0) { $0 + (number($1[valueKey]) ?? 0) }, "\(key) fold", sourceLocation: sourceLocation)
-            #expect(other["data-folded"] == String(rest.count), sourceLocation: sourceLocation)
+            #expect(number(other["data-value"]) == rest.reduce(0) { $0 + (number($1[valueKey]) ?? 0) } + beyondValue, "\(key) fold", sourceLocation: sourceLocation)
+            #expect(other["data-folded"] == String(rest.count + beyondRows), sourceLocation: sourceLocation)
             if cumulative {
-                #expect(number(other["data-cumulative"]) == number(rest.last?["cumulative_pct"]), "\(key) fold cumulative", sourceLocation: sourceLocation)
+                let want = beyondRows > 0 ? (grand == 0 ? 0 : 100) : number(rest.last?["cumulative_pct"])
+                #expect(number(other["data-cumulative"]) == want, "\(key) fold cumulative", sourceLocation: sourceLocation)
             }
         }
     }
@@ -137,8 +150,11 @@ struct MSDReportTests {
 
     func expectBackward(_ html: ReportHTML, _ s: [String: Any], top: Int = 10, sourceLocation: SourceLocation = #_sourceLocation) {
         let charts = s["charts"] as? [String: Any] ?? [:]
+        let rests = s["charts_rest"] as? [String: Any] ?? [:]
         for key in Self.backwardCharts {
-            expectChart(html, key, rows: charts[key] as? [[String: Any]] ?? [], top: top, summaryFolds: false, sourceLocation: sourceLocation)
+            #expect(rests[key] is [String: Any], "charts_rest.\(key)", sourceLocation: sourceLocation)
+            expectChart(html, key, rows: charts[key] as? [[String: Any]] ?? [], top: top, summaryFolds: false,
+                        beyond: rests[key] as? [String: Any], sourceLocation: sourceLocation)
         }
         let kpi = s["kpi"] as? [String: Any] ?? [:]
         for key in ["total_input", "lot_count", "defective_lot_count", "total_defect_qty", "total_defect_rate", "affected_machine_count"] {
@@ -186,6 +202,47 @@ struct MSDReportTests {
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.hasPrefix("<!DOCTYPE html>"))
         expectBackward(ReportHTML(out.stdout), s)
+    }
+
+    @Test("charts_rest holds the whole rest of each backward chart: charts where every lot is in one bar sum to the KPI")
+    func chartsRest() throws {
+        let folder = TempFolder()
+        let job = try runMSD(folder)
+        for masks in [[], ["--loss-reasons", "VOID"]] {
+            let s = try summary(job, folder, masks)
+            let kpi = try #require(s["kpi"] as? [String: Any])
+            let charts = try #require(s["charts"] as? [String: Any])
+            let rests = try #require(s["charts_rest"] as? [String: Any])
+            func whole(_ key: String, _ field: String) throws -> Double {
+                let rows = try #require(charts[key] as? [[String: Any]])
+                let rest = try #require(rests[key] as? [String: Any])
+                return rows.reduce(0) { $0 + (number($1[field]) ?? 0) } + (number(rest[field]) ?? 0)
+            }
+            // Each population lot has exactly one seed root and one workflow: the whole chart holds
+            // every lot, its input and its defects once.
+            for key in ["by_wafer_root", "by_workflow"] {
+                #expect(try whole(key, "lot_count") == number(kpi["lot_count"]), "\(key) lots \(masks)")
+                #expect(try whole(key, "input_qty") == number(kpi["total_input"]), "\(key) input \(masks)")
+                #expect(try whole(key, "defect_qty") == number(kpi["total_defect_qty"]), "\(key) defects \(masks)")
+            }
+            // Every reject is under one reason: the reason chart's whole holds the KPI's defects.
+            #expect(try whole("by_loss_reason", "defect_qty") == number(kpi["total_defect_qty"]), "reasons \(masks)")
+            #expect((rests["by_loss_reason"] as? [String: Any])?["input_qty"] == nil)
+            // A chart of at most 10 rows leaves nothing; one of more leaves exactly the count beyond 10.
+            for key in Self.backwardCharts {
+                let rows = try #require(charts[key] as? [[String: Any]]), rest = try #require(rests[key] as? [String: Any])
+                if rows.count < 10 { #expect(number(rest["rows"]) == 0, "\(key)") }
+                if let r = number(rest["rows"]), r > 0 {
+                    #expect(rows.count == 10, "\(key)")
+                    let last = number(rows.last?["defect_qty"]) ?? 0
+                    #expect((number(rest["defect_qty"]) ?? 0) <= last * r, "\(key): the rest ranks below the 10th row")
+                }
+            }
+        }
+        // The test warehouse has charts longer than 10 rows: the fold is exercised for real.
+        let s = try summary(job, folder)
+        let rests = try #require(s["charts_rest"] as? [String: Any])
+        #expect(Self.backwardCharts.contains { number((rests[$0] as? [String: Any])?["rows"]) ?? 0 > 0 })
     }
 
     @Test("forward: KPI with amplification, the reason × station heat tables, Paretos and both trends equal `msd summary`")
