@@ -41,10 +41,10 @@ extension SpoolWork {
         do {
             store = try await run { () -> String? in
                 guard FileManager.default.isWritableFile(atPath: s.settings.spoolDir) else { return "the spool folder is not writable" }
-                _ = try s.store.list(state: nil, limit: 1, after: nil)
+                try s.store.checkWritable()
                 return nil
             }
-        } catch { store = "the catalog cannot be read: \(APIError.from(error).code)" }
+        } catch { store = "the job store takes no writes: \(APIError.from(error).code)" }
         var warehouse: String?
         do {
             warehouse = try await run { () -> String? in

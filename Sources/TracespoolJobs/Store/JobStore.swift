@@ -56,6 +56,9 @@ public protocol JobStore: Sendable {
     /// take the submit); false when the store keeps no lists (the SQLite store: the file is
     /// beside the catalog).
     func restoreRequestLists(id: String, to path: String) throws -> Bool
+    /// Proves the store takes writes without changing anything (`/readyz`): one attempt, no
+    /// reconnect loop, so a probe answers quickly while the store is down.
+    func checkWritable() throws
 }
 
 /// Which existing job with the same request key a submit answers with instead of queueing one.

@@ -344,6 +344,30 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         try locked { conn in try conn.query(PostgresStoreSQL.countInState, [state.rawValue]).int(0, 0) ?? 0 }
     }
 
+    /// An UPDATE that matches no row, rolled back: refused by a standby, a read-only
+    /// transaction default or a role without the privilege — the writes a worker needs. One
+    /// attempt on the current connection (opened if needed), never the reconnect loop.
+    public func checkWritable() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            if connection == nil || connection!.isBroken {
+                connection?.close()
+                connection = try PostgresJobStore.connect(url)
+            }
+            let conn = connection!
+            try conn.execute("BEGIN")
+            defer { try? conn.execute("ROLLBACK") }
+            _ = try conn.query(PostgresStoreSQL.writeProbe)
+        } catch {
+            if connection?.isBroken ?? false {
+                connection?.close()
+                connection = nil
+            }
+            throw PostgresJobStore.wrap(error)
+        }
+    }
+
     private static func records(_ r: PGResult) -> [JobRecord] {
         (0..<r.rowCount).map { i in
             func t(_ c: Int) -> String? { r.string(i, c) }

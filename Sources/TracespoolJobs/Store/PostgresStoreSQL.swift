@@ -229,6 +229,8 @@ enum PostgresStoreSQL {
 
     static let totals = "SELECT coalesce(sum(bytes), 0), (SELECT count(*) FROM jobs WHERE attempt > 1) FROM jobs WHERE state <> 'expired'"
     static let countInState = "SELECT count(*) FROM jobs WHERE state = $1"
+    /// `/readyz`: a write that changes nothing, run inside a transaction that is rolled back.
+    static let writeProbe = "UPDATE jobs SET state = state WHERE false"
 
     /// Wakes idle workers sooner; they poll regardless (NOTIFY does not pass PgBouncer's
     /// transaction pooling, so nothing may depend on it).

@@ -217,6 +217,12 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try locked { try database.scalarInt("SELECT count(*) FROM jobs WHERE state = ?1", [state.rawValue]) ?? 0 }
     }
 
+    /// `BEGIN IMMEDIATE` takes the catalog's write lock (it fails on a read-only file or mount);
+    /// the empty transaction then commits nothing.
+    public func checkWritable() throws {
+        try locked { try database.transaction {} }
+    }
+
     /// The request file is beside the catalog; there is nothing else to restore it from.
     public func restoreRequestLists(id: String, to path: String) throws -> Bool { false }
 
