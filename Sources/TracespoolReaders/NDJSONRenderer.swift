@@ -130,24 +130,11 @@ public struct NDJSONRecordsRenderer: ExportRenderer {
         var batch = 0
         while emitted < expected {
             let n = min(batchSize, expected - emitted)
-            try out.literal("{\"type\":\"records\",\"domain\":")
-            try json.string(d.name)
-            try out.literal(",\"batch\":")
-            try out.integer(batch)
-            try out.literal(",\"count\":")
-            try out.integer(n)
-            try out.literal(",\"data\":[")
-            for j in 0..<n {
-                guard try stream.next() else {
-                    throw SpoolError(.corrupt, "\(reader.spool.path): domain \(d.name) ended after \(emitted + j) rows, \(expected) were counted")
-                }
-                if j > 0 { try out.byte(0x2C) }
-                try keys.writeRow(stream.row, json)
-                if (emitted + j + 1) % progressEvery == 0 {
-                    progress(ExportProgress(domain: d.name, rows: before + emitted + j + 1, cids: 0))
+            try recordsLine(d, keys, stream, rows: n, batch: batch, json: json, path: reader.spool.path) { j in
+                if (emitted + j) % progressEvery == 0 {
+                    progress(ExportProgress(domain: d.name, rows: before + emitted + j, cids: 0))
                 }
             }
-            try out.literal("]}\n")
             emitted += n
             batch += 1
         }
@@ -160,37 +147,81 @@ public struct NDJSONRecordsRenderer: ExportRenderer {
         if more && plan.options.limit != nil {
             next = plan.cursor(positions: [stream.position], emitted: emitted)
         }
-        try out.literal("{\"type\":\"domain_end\",\"domain\":")
-        try json.string(d.name)
-        try out.literal(",\"count\":")
-        try out.integer(emitted)
-        try out.literal("}\n")
+        try domainEnd(d.name, count: emitted, json: json)
         progress(ExportProgress(domain: d.name, rows: before + emitted, cids: 0))
         return (emitted, next)
     }
+
+    /// One `records` line of the next `rows` rows of `stream`; `row(j)` after the j-th (from 1).
+    static func recordsLine(_ d: DomainSnapshot, _ keys: KeyTable, _ stream: RowStream, rows n: Int, batch: Int,
+                            json: JSONWriter, path: String, row: (Int) -> Void = { _ in }) throws {
+        let out = json.out
+        try out.literal("{\"type\":\"records\",\"domain\":")
+        try json.string(d.name)
+        try out.literal(",\"batch\":")
+        try out.integer(batch)
+        try out.literal(",\"count\":")
+        try out.integer(n)
+        try out.literal(",\"data\":[")
+        for j in 0..<n {
+            guard try stream.next() else {
+                throw SpoolError(.corrupt, "\(path): domain \(d.name) ended \(j) rows into a records line of \(n) counted rows")
+            }
+            if j > 0 { try out.byte(0x2C) }
+            try keys.writeRow(stream.row, json)
+            row(j + 1)
+        }
+        try out.literal("]}\n")
+    }
+
+    static func domainEnd(_ name: String, count: Int, json: JSONWriter) throws {
+        try json.out.literal("{\"type\":\"domain_end\",\"domain\":")
+        try json.string(name)
+        try json.out.literal(",\"count\":")
+        try json.out.integer(count)
+        try json.out.literal("}\n")
+    }
 }
 
-/// The records layout of a job that is still running, domain by domain as they finish: the meta
-/// line at once, then each domain's lines as soon as the job has finished that domain (the events
-/// stage writes domains in order), then the trailer once the job has ended. Each domain is read in
-/// a snapshot taken after it finished and the trailer in one taken at the end, so the lines are
-/// the same as an export made after the job. `waitForDomain` blocks until the domain is done (or
-/// throws when the job failed or the client went away); `waitForJob` until the job has ended.
+/// Where a running job stands in one domain, for a stream that follows it.
+public enum DomainProgress: Sendable {
+    /// The events stage recorded the domain's status: its rows are final.
+    case finished
+    /// Still being written; rows with `seq` up to `committedThrough` are final (the batches before
+    /// the first pending one: `seq` is `batch << 32 + position`, so those rows lie below it).
+    case writing(committedThrough: Int64)
+}
+
+/// The records layout of a job that is still running, following it batch by batch: the meta
+/// line at once; a domain the job has already finished is one section read in a snapshot taken
+/// after it finished; the domain it is writing starts at once and gets each `records` line as soon
+/// as the batches holding its rows are committed (`progress` says how far; `pause` waits between
+/// looks), the rest when the domain is finished; the trailer once the job has ended.
+///
+/// The lines equal an export made after the job except the `domain_start` of a domain that was
+/// still being written: its `total` is null then and its `quality_meta` says `pending` (both were
+/// unknown when it went out; `domain_end.count` gives the count). `records` lines hold
+/// `batchSize` rows each as always (a partial line waits for more rows or the domain's end), so a
+/// client sees the same `batch` numbers either way.
 public enum FollowingRecordsExport {
     public static func render(open: () throws -> SpoolReader, options: ExportOptions, into out: OutputBuffer,
-                              waitForDomain: (String) throws -> Void, waitForJob: () throws -> Void) throws {
+                              progress: (String) throws -> DomainProgress, pause: () throws -> Void,
+                              waitForJob: () throws -> Void) throws {
         let json = JSONWriter(out)
         let first = try ExportPlan.make(reader: try open(), options: options)
         try NDJSONFrame(plan: first, json: json).meta(layout: .records)
         let names = first.domains.map(\.name)
         var rows = 0
         for name in names {
-            try waitForDomain(name)
             var one = options
             one.domains = [name]
-            let plan = try ExportPlan.make(reader: try open(), options: one)
-            let (emitted, _) = try NDJSONRecordsRenderer.domainSection(plan, 0, json: json, before: rows) { _ in }
-            rows += emitted
+            if case .writing = try progress(name) {
+                rows += try followDomain(name, open: open, options: one, json: json, progress: progress, pause: pause)
+            } else {
+                let plan = try ExportPlan.make(reader: try open(), options: one)
+                let (emitted, _) = try NDJSONRecordsRenderer.domainSection(plan, 0, json: json, before: rows) { _ in }
+                rows += emitted
+            }
             try out.flush()
         }
         try waitForJob()
@@ -198,6 +229,57 @@ public enum FollowingRecordsExport {
         all.domains = names
         let last = try ExportPlan.make(reader: try open(), options: all)
         try NDJSONFrame(plan: last, json: json).trailer(rows: rows, cids: nil, nextCursor: nil)
+    }
+
+    /// One domain the job is writing: `domain_start` now, full `records` lines as batches commit,
+    /// the last lines and `domain_end` from a snapshot taken once the domain is finished.
+    static func followDomain(_ name: String, open: () throws -> SpoolReader, options: ExportOptions, json: JSONWriter,
+                             progress: (String) throws -> DomainProgress, pause: () throws -> Void) throws -> Int {
+        let out = json.out
+        let live = try open()
+        let d = try live.domain(named: name)
+        try out.literal("{\"type\":\"domain_start\",\"domain\":")
+        try json.string(name)
+        try out.literal(",\"total\":null,\"quality_meta\":")
+        try d.quality.write(json)
+        try out.literal("}\n")
+        try out.flush()
+        let keys = KeyTable(columns: d.columns)
+        let size = options.batchSize
+        var position: Int64 = 0, emitted = 0, batch = 0
+        /// Writes the rows in (position, high] as `records` lines; only whole lines unless `all`.
+        func lines(_ reader: SpoolReader, _ d: DomainSnapshot, through high: Int64, all: Bool) throws {
+            let available = try reader.countRows(d, after: position, high: high, limit: Int.max)
+            let take = all ? available : available / size * size
+            guard take > 0 else { return }
+            let stream = try reader.rows(d, after: position, high: high, limit: take)
+            defer { stream.close() }
+            var done = 0
+            while done < take {
+                let n = min(size, take - done)
+                try NDJSONRecordsRenderer.recordsLine(d, keys, stream, rows: n, batch: batch, json: json, path: reader.spool.path)
+                done += n
+                batch += 1
+            }
+            position = stream.position
+            emitted += take
+        }
+        while case .writing(let committed) = try progress(name) {
+            try lines(live, d, through: committed, all: false)
+            try out.flush()
+            try pause()
+        }
+        let plan = try ExportPlan.make(reader: try open(), options: options)
+        let final = plan.domains[0]
+        try lines(plan.reader, final, through: plan.high[0], all: true)
+        // A batch rewritten below what was already streamed (a takeover that redid it) would make
+        // these lines differ from the spool: the stream says so instead of ending as if complete.
+        guard emitted == final.total else {
+            throw SpoolError(.corrupt, "\(plan.reader.spool.path): domain \(name) changed under a following stream "
+                + "(\(emitted) rows streamed, \(final.total) in the spool): read the job again")
+        }
+        try NDJSONRecordsRenderer.domainEnd(name, count: emitted, json: json)
+        return emitted
     }
 }
 

@@ -7,7 +7,7 @@ import Foundation
 /// Pages are keyset pages on `seq` ("after position P, up to N rows"), never OFFSET scans, and are
 /// bounded above by the high-water mark `seq` taken when the export started: rows a running job
 /// commits later are not part of this export.
-enum ReaderQueries {
+public enum ReaderQueries {
     /// Reader connections walk tables front to back: a 1 MiB page cache is plenty (the spool's
     /// default 8 MiB would be a quarter of the export's memory budget).
     static let connectionPragmas = "PRAGMA cache_size = -1024"
@@ -18,6 +18,17 @@ enum ReaderQueries {
     /// The job's domains in request order with the status and row count the events stage recorded
     /// when each finished (`pending` while the job still writes it).
     static let domains = "SELECT domain, rows, status FROM domains ORDER BY position"
+
+    /// A domain's status as the events stage recorded it (`pending` while it writes the domain).
+    public static let domainStatus = "SELECT status FROM domains WHERE domain = ?1"
+
+    /// For a stream that follows a running job: how many batches the domain has planned and the
+    /// first one still pending (NULL when none is). Rows of the batches before it are final.
+    public static let committedBatches = """
+        SELECT count(*), min(CASE WHEN state = 'pending' THEN batch END)
+        FROM ledger
+        WHERE domain = ?1
+        """
 
     /// Failed batches of one domain: `quality_meta.failed_ranges`, in CID order.
     static let failedBatches = """

@@ -189,9 +189,14 @@ enum ReadsAPI {
         }, lineAligned: ndjson) { out, clientGone in
             let open = { try SpoolReader(spool: try Spool.open(at: path, readOnly: true)) }
             if running {
-                try FollowingRecordsExport.render(open: open, options: options, into: out,
-                    waitForDomain: { name in try JobFollower.wait(s, jid, path, domain: name, clientGone: clientGone) },
-                    waitForJob: { try JobFollower.wait(s, jid, path, domain: nil, clientGone: clientGone) })
+                // The follower lives only inside this call, on this thread.
+                try withoutActuallyEscaping(clientGone) { clientGone in
+                    let follower = try JobFollower(s, jid, path, clientGone: clientGone)
+                    try FollowingRecordsExport.render(open: open, options: options, into: out,
+                        progress: { name in try follower.progress(domain: name) },
+                        pause: { try follower.pause() },
+                        waitForJob: { try follower.waitForEnd() })
+                }
             } else {
                 _ = try Renderers.export(try open(), options, into: out)
             }
@@ -212,33 +217,63 @@ func openFollowing(_ job: JobRecord, _ path: String) throws -> SpoolReader {
     }
 }
 
-/// Waits, on the stream's own thread, for a running job to finish a domain (or to end): polls
-/// the spool's `domains` table and the catalog every 200 ms. A job that ends without succeeding
-/// ends the stream with its error; a client that went away ends it quietly.
-enum JobFollower {
-    static func wait(_ s: APIServices, _ id: String, _ path: String, domain: String?, clientGone: () -> Bool) throws {
-        // One read-only connection and statement for the whole wait (each step is its own read).
-        // (The statement refers to its connection without owning it: `spool` keeps it open.)
-        let spool = try domain.map { _ in try Spool.open(at: path, readOnly: true) }
-        let status = try spool.map { try $0.database.prepare("SELECT status FROM domains WHERE domain = ?1") }
-        if let status, let domain { status.bind(1, domain) }
-        defer { withExtendedLifetime(spool) {} }
-        while true {
-            if clientGone() { throw ReaderError(.brokenPipe, "the client went away") }
-            guard let job = try s.store.get(id: id) else { throw APIError("JOB_NOT_FOUND", "job \(id) was removed") }
-            if job.state != .running || job.leaseExpired() {
-                if job.state == .succeeded { return }
-                throw APIError("JOB_NOT_COMPLETE", "job \(id) ended \(job.state.rawValue)"
-                    + (job.errorCode.map { " (\($0): \(job.errorMessage ?? ""))" } ?? "") + (job.leaseExpired() ? ": its worker is gone" : ""),
-                    extra: ["state": .string(job.state.rawValue)])
-            }
-            if let status {
-                let done = try status.step() && status.text(0).map { $0 != "pending" } == true
-                status.reset()
-                if done { return }
-            }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
+/// Follows a running job for one stream, on the stream's own thread (its SQLite connection is
+/// used by that thread alone): where the job stands in a domain (the spool's `domains` status,
+/// else the committed prefix of the ledger's batches) and whether the job still runs, looked at
+/// every 200 ms. A job that ends without succeeding ends the stream with its error; a client that
+/// went away ends it quietly.
+final class JobFollower {
+    static let interval = 0.2
+    private let s: APIServices
+    private let id: String
+    private let clientGone: () -> Bool
+    private let spool: Spool
+    private let status: SQLiteStatement
+    private let committed: SQLiteStatement
+
+    init(_ s: APIServices, _ id: String, _ path: String, clientGone: @escaping () -> Bool) throws {
+        self.s = s
+        self.id = id
+        self.clientGone = clientGone
+        spool = try Spool.open(at: path, readOnly: true)
+        status = try spool.database.prepare(ReaderQueries.domainStatus)
+        committed = try spool.database.prepare(ReaderQueries.committedBatches)
+    }
+
+    /// `finished` once the events stage recorded the domain's status (or the job succeeded);
+    /// else how far its rows are final. Throws when the job ended otherwise or the client left.
+    func progress(domain: String) throws -> DomainProgress {
+        if try checkJob() { return .finished }
+        status.bind(1, domain)
+        defer { status.reset() }
+        if try status.step(), let st = status.text(0), st != "pending" { return .finished }
+        committed.bind(1, domain)
+        defer { committed.reset() }
+        guard try committed.step(), (committed.int(0) ?? 0) > 0 else { return .writing(committedThrough: 0) }
+        // No pending batch left: every row is final, the status is about to be recorded.
+        guard let firstPending = committed.int(1) else { return .writing(committedThrough: Int64.max) }
+        return .writing(committedThrough: Int64(firstPending) << 32)
+    }
+
+    func pause() throws {
+        if clientGone() { throw ReaderError(.brokenPipe, "the client went away") }
+        Thread.sleep(forTimeInterval: Self.interval)
+    }
+
+    /// Blocks until the job has ended (returns when it succeeded).
+    func waitForEnd() throws {
+        while try !checkJob() { try pause() }
+    }
+
+    /// True when the job succeeded, false while it runs; throws when it ended otherwise.
+    private func checkJob() throws -> Bool {
+        if clientGone() { throw ReaderError(.brokenPipe, "the client went away") }
+        guard let job = try s.store.get(id: id) else { throw APIError("JOB_NOT_FOUND", "job \(id) was removed") }
+        if job.state == .running && !job.leaseExpired() { return false }
+        if job.state == .succeeded { return true }
+        throw APIError("JOB_NOT_COMPLETE", "job \(id) ended \(job.state.rawValue)"
+            + (job.errorCode.map { " (\($0): \(job.errorMessage ?? ""))" } ?? "") + (job.leaseExpired() ? ": its worker is gone" : ""),
+            extra: ["state": .string(job.state.rawValue)])
     }
 }
 

@@ -58,10 +58,24 @@ final class SlowClient {
         return total
     }
 
+    /// Reads until the bytes so far contain `marker` (or the server closes); returns them. Pass
+    /// them as `prefix` to `readChunkedResponse` to read the rest of the same response.
+    func read(until marker: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let m = Array(marker.utf8)
+        while out.count < m.count || !out.indices.dropLast(m.count - 1).contains(where: { out[$0..<($0 + m.count)].elementsEqual(m) }) {
+            let got = recv(fd, &buf, buf.count, 0)
+            if got <= 0 { break }
+            out += buf[0..<got]
+        }
+        return out
+    }
+
     /// Reads one HTTP/1.1 response with a chunked body: until its last chunk, or until the server
     /// closes the connection (then the last chunk is missing: the transfer was cut).
-    func readChunkedResponse() -> String {
-        var out: [UInt8] = []
+    func readChunkedResponse(prefix: [UInt8] = []) -> String {
+        var out = prefix
         var buf = [UInt8](repeating: 0, count: 65536)
         let end = Array("\r\n0\r\n\r\n".utf8)
         while !(out.count >= end.count && Array(out.suffix(end.count)) == end) {
