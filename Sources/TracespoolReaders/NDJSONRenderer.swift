@@ -153,6 +153,12 @@ public struct NDJSONRecordsRenderer: ExportRenderer {
     }
 
     /// One `records` line of the next `rows` rows of `stream`; `row(j)` after the j-th (from 1).
+    ///
+    /// A read that fails inside the line (a damaged spool found at the next row) happens between
+    /// two rows, so the line is closed there as valid JSON — `"truncated":true` after the rows it
+    /// holds — before the error goes up: whatever follows (the HTTP stream's `error` line) starts on
+    /// a line of its own, and every line a client got parses. Records lines are megabytes long, so
+    /// closing them beats holding back whole lines to cut at a newline (README "HTTP API").
     static func recordsLine(_ d: DomainSnapshot, _ keys: KeyTable, _ stream: RowStream, rows n: Int, batch: Int,
                             json: JSONWriter, path: String, row: (Int) -> Void = { _ in }) throws {
         let out = json.out
@@ -164,8 +170,15 @@ public struct NDJSONRecordsRenderer: ExportRenderer {
         try out.integer(n)
         try out.literal(",\"data\":[")
         for j in 0..<n {
-            guard try stream.next() else {
-                throw SpoolError(.corrupt, "\(path): domain \(d.name) ended \(j) rows into a records line of \(n) counted rows")
+            let more: Bool
+            do {
+                more = try stream.next()
+                guard more else {
+                    throw SpoolError(.corrupt, "\(path): domain \(d.name) ended \(j) rows into a records line of \(n) counted rows")
+                }
+            } catch {
+                try? out.literal("],\"truncated\":true}\n")
+                throw error
             }
             if j > 0 { try out.byte(0x2C) }
             try keys.writeRow(stream.row, json)

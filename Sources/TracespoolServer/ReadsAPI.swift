@@ -186,7 +186,7 @@ enum ReadsAPI {
         let ndjson = options.format == .ndjson
         let body = StreamingBody.make(onEnd: { s.streams.leave() }, failureTail: { e in
             ndjson ? "{\"type\":\"error\",\"error\":{\"code\":\(APIEnvelope.serialise(e.code)),\"message\":\(APIEnvelope.serialise(e.message))}}\n" : nil
-        }, lineAligned: ndjson) { out, clientGone in
+        }, lineAligned: ndjson && options.layout == .cid) { out, clientGone in
             let open = { try SpoolReader(spool: try Spool.open(at: path, readOnly: true)) }
             if running {
                 // The follower lives only inside this call, on this thread.

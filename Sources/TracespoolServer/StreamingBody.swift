@@ -14,8 +14,11 @@ enum StreamingBody {
     /// (CSV: `failureTail` is nil) is cut instead: the connection closes without the chunked
     /// body's last chunk, so the client sees an incomplete transfer — never a short file that
     /// looks complete (a damaged spool found mid-export used to end the CSV cleanly after its header).
-    /// A body with a tail is line-aligned: only whole lines reach the socket, so the error line
-    /// follows a complete record instead of being glued onto half of one.
+    /// `lineAligned`: only whole lines reach the socket, so the error line follows a complete line
+    /// instead of being glued onto half of one — for bodies of short lines (the CID layout): the
+    /// sink holds back up to one line. The records layout's lines are megabytes long; its renderer
+    /// closes the open line itself when a read fails (`NDJSONRecordsRenderer.recordsLine`), so it
+    /// is not aligned (holding back a line cost each stream ~4 MiB).
     static func make(onEnd: @escaping @Sendable () -> Void,
                      failureTail: @escaping @Sendable (APIError) -> String?,
                      lineAligned: Bool = false,
@@ -34,7 +37,14 @@ enum StreamingBody {
                     // The client went away: nothing more to say.
                 } catch {
                     let e = APIError.from(error)
-                    if let tail = failureTail(e) { sink.yieldLast(tail) } else { failed.set(e) }
+                    if let tail = failureTail(e) {
+                        // What the renderer wrote before it failed goes out first (a renderer closes
+                        // its open line where it can: NDJSON records lines), then the tail.
+                        try? out.flush()
+                        sink.yieldLast(tail)
+                    } else {
+                        failed.set(e)
+                    }
                 }
                 continuation.finish()
                 onEnd()

@@ -395,6 +395,17 @@ import TracespoolSpool
             #expect((try? parseJSONObject(String(line))) != nil, "not one JSON object: \(line.prefix(200))…\(line.suffix(200))")
         }
         #expect(body.last?.hasPrefix("{\"type\":\"error\"") == true, "\(body.last?.prefix(200) ?? "")")
+        // The records line the damage cut is closed where the read failed and says so.
+        let cut = body.dropLast().last.flatMap { try? parseJSONObject(String($0)) } ?? [:]
+        #expect(cut["type"] as? String == "records" && cut["truncated"] as? Bool == true, "\(cut.keys)")
+        if let rows = cut["data"] as? [Any], let count = cut["count"] as? Int { #expect(rows.count < count) }
+        // The CID layout (short lines, held back to a newline) ends the same way: whole lines, then the error.
+        let cidStream = try SlowClient(port: server.port, path: "/api/v1/jobs/\(id)/stream?layout=cid")
+        let cidLines = SlowClient.dechunk(cidStream.readChunkedResponse()).split(separator: "\n")
+        for line in cidLines {
+            #expect((try? parseJSONObject(String(line))) != nil, "not one JSON object: \(line.prefix(200))…\(line.suffix(200))")
+        }
+        #expect(cidLines.last?.hasPrefix("{\"type\":\"error\"") == true, "\(cidLines.last?.prefix(200) ?? "")")
         #expect(try server.get("/healthz").status == 200)
     }
 
