@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOPosix
 import TracespoolReaders
 
 /// A response body rendered on a thread of its own and written to the socket with backpressure:
@@ -54,6 +55,7 @@ enum StreamingBody {
             do {
                 for await chunk in stream {
                     try await writer.write(chunk)
+                    await EventLoopRoundTrip.all()
                     sink.consumed()
                 }
             } catch {
@@ -63,6 +65,23 @@ enum StreamingBody {
             }
             if let e = failed.get() { throw e }
             try await writer.finish(nil)
+        }
+    }
+}
+
+/// Waits until every event loop of the server's group has run the tasks queued on it so far.
+///
+/// `ResponseBodyWriter.write` returns once NIO's async writer has accepted the chunk, which while
+/// the channel is writable means "queued as a task on the channel's event loop" — not written.
+/// The channel turns unwritable (and `write` starts to wait) only when that loop has run those
+/// tasks; with more rendering threads than cores the loops fall behind and every stream's chunks
+/// pile up in their queues (16 streams on 2 cores: 580 MiB). A task submitted after ours runs
+/// after it (a loop runs its tasks in order), so when it has run on every loop our chunk is in
+/// the channel, and the channel's own writability bounds what waits there.
+enum EventLoopRoundTrip {
+    static func all() async {
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+            _ = try? await loop.submit {}.get()
         }
     }
 }
