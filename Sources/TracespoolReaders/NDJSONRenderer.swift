@@ -32,7 +32,7 @@ struct NDJSONFrame {
 
     func trailer(rows: Int, cids: Int?, nextCursor: String?) throws {
         if let stored = plan.reader.aggregation {
-            if let compact = AggregationJSON.compact(stored) {
+            if let compact = AggregationJSON.compact(stored, traceQueryId: plan.options.traceQueryId) {
                 try out.literal("{\"type\":\"aggregation\",\"data\":")
                 try out.bytes(compact)
                 try out.literal("}\n")
@@ -377,15 +377,24 @@ public struct NDJSONCIDRenderer: ExportRenderer {
 
 /// The stored MSD summary, checked and put on one line: whitespace outside strings is dropped
 /// (JSON strings cannot hold a raw newline, so the result is one NDJSON line); nil if not JSON.
-enum AggregationJSON {
-    static func compact(_ text: String) -> [UInt8]? {
+public enum AggregationJSON {
+    /// The stored summary on one line; with `traceQueryId`, an object that names no
+    /// `trace_query_id` gets it as its first field — the reference's summary object carries its
+    /// `msd-…` id (README "Reference routes"), which our spool knows only as the job's alias.
+    public static func compact(_ text: String, traceQueryId: String? = nil) -> [UInt8]? {
         let data = Data(text.utf8)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else { return nil }
+        guard let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(data.count)
+        out.reserveCapacity(data.count + 64)
+        var rest = data[...]
+        if let id = traceQueryId, let object = parsed as? [String: Any], object["trace_query_id"] == nil,
+           let brace = rest.firstIndex(of: 0x7B) {
+            out += Array("{\"trace_query_id\":".utf8) + quoted(id) + (object.isEmpty ? [] : [0x2C])
+            rest = rest[(brace + 1)...]
+        }
         var inString = false
         var escaped = false
-        for b in data {
+        for b in rest {
             if inString {
                 out.append(b)
                 if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
@@ -397,5 +406,15 @@ enum AggregationJSON {
             }
         }
         return out
+    }
+
+    /// `text` as a JSON string (ids here are validated ASCII; quotes, backslashes and controls escaped anyway).
+    static func quoted(_ text: String) -> [UInt8] {
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [0x22]
+        for b in text.utf8 {
+            if b == 0x22 || b == 0x5C { out += [0x5C, b] } else if b < 0x20 { out += Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 15)]] } else { out.append(b) }
+        }
+        return out + [0x22]
     }
 }

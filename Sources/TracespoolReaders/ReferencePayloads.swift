@@ -98,7 +98,7 @@ public enum ReferencePayloads {
             try out.byte(0x7D)
         }
         try out.literal("},\"aggregation\":")
-        if let stored = reader.aggregation, let compact = AggregationJSON.compact(stored) { try out.bytes(compact) } else { try out.literal("null") }
+        if let stored = reader.aggregation, let compact = AggregationJSON.compact(stored, traceQueryId: traceQueryId) { try out.bytes(compact) } else { try out.literal("null") }
         let quality = domains.map(\.quality)
         let query = QueryQuality(quality)
         try out.literal(",\"quality_meta\":")

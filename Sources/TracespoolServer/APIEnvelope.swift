@@ -36,8 +36,13 @@ enum APIEnvelope {
     }
 
     static func json(_ text: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        json(ByteBuffer(string: text), status: status, headers: headers)
+    }
+
+    /// A whole envelope already written into a buffer (a `rows` page: `ByteBufferSink`).
+    static func json(_ body: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var h = headers
         h[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: h, body: ResponseBody(byteBuffer: body))
     }
 }

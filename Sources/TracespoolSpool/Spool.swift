@@ -17,6 +17,8 @@ public final class Spool {
         PRAGMA temp_store = FILE;
         PRAGMA foreign_keys = OFF;
         """
+    /// A read-only connection's cache (after `connectionPragmas`): 512 KiB.
+    static let readerPragmas = "PRAGMA cache_size = -512;"
 
     private init(database: SQLiteDatabase) {
         self.database = database
@@ -62,6 +64,10 @@ public final class Spool {
         let db = try SQLiteDatabase(path: path, mode: readOnly ? .readOnly : .readWrite)
         do {
             try db.execute(connectionPragmas)
+            // A reader walks forward through a keyset and never returns to a page it passed, so a
+            // large cache only holds resident memory: a server has one reader per page request
+            // and per stream (README "HTTP API": 40 at once under load). Interior pages fit.
+            if readOnly { try db.execute(readerPragmas) }
             let app = try db.scalarInt("PRAGMA application_id") ?? 0
             guard app == Int(SpoolSchema.applicationId) else {
                 throw SpoolError(.notASpool, "\(path) is a SQLite file but not a tracespool spool")

@@ -30,13 +30,17 @@ enum ReferenceJobs {
                                 "created_at": epoch(j.createdAt) ?? 0, "elapsed_seconds": elapsed(j)]
         o["progress"] = progress(j, events: events)
         o["stage"] = j.stage ?? NSNull()
-        o["pct"] = j.state == .succeeded ? 100.0 as Any : (j.pct.map { ($0 * 10).rounded() / 10 } as Any? ?? NSNull())
+        // Always a number, as the reference's: 0 until the job reports progress.
+        o["pct"] = j.state == .succeeded ? 100.0 : j.pct.map { ($0 * 10).rounded() / 10 } ?? 0.0
         o["error"] = error(j) ?? NSNull()
         o["owner"] = NSNull()
         o["completed_at"] = j.finishedAt.flatMap(epoch) ?? NSNull()
         o["completed_stages"] = try completedStages(s, j)
         if events {
-            o["cid_count"] = j.cidCount ?? NSNull()
+            // The reference counted the client's list at submit; ours is known once lineage ran.
+            // Until then: the CIDs the request names (query_tool*: the client's CIDs; MSD: its
+            // seed CIDs, none in date mode before the seeds stage).
+            o["cid_count"] = j.cidCount ?? request.map(listedCIDs) ?? 0
             o["domains"] = request?.domains ?? []
         }
         let aliases = try s.store.aliases(job: j.id)
@@ -44,6 +48,11 @@ enum ReferenceJobs {
         o["query_id"] = queryId ?? NSNull()
         o["trace_query_id"] = aliases.first { $0.hasPrefix("msd-") } ?? queryId ?? NSNull()
         return o
+    }
+
+    static func listedCIDs(_ r: TraceRequest) -> Int {
+        let stored = r.storedLists.map { $0.cids + $0.seedCIDs } ?? 0
+        return max(stored, r.cids.count + r.seedCIDs.count)
     }
 
     static func progress(_ j: JobRecord, events: Bool) -> String {

@@ -107,13 +107,26 @@ enum ReferenceMSDAPI {
                  packages: try params.list("packages") ?? [])
     }
 
-    /// The reference's answer while the genealogy is built: empty charts, `pending`.
+    /// The reference's answer while the genealogy is built: `pending`, every field of the ready
+    /// answer present with nothing in it (zero KPIs, empty charts), so a front end renders its
+    /// empty state. `trace_query_id` is null: it hashes the seeds, which the job has not found yet.
     static func pending(_ job: JobRecord, _ trace: TraceRequest) -> [String: Any] {
-        var o: [String: Any] = ["kpi": [String: Any](), "charts": [String: Any](), "daily_trend": [Any](), "available_loss_reasons": [Any](),
+        let forward = trace.direction == "forward"
+        let kpi: [String: Any] = forward
+            ? ["detection_lot_count": 0, "detection_defect_qty": 0, "tracked_lot_count": 0, "downstream_stations_reached": 0,
+               "downstream_total_reject": 0, "downstream_reject_rate": 0.0]
+            : ["total_input": 0, "lot_count": 0, "defective_lot_count": 0, "total_defect_qty": 0, "total_defect_rate": 0.0,
+               "top_loss_reason": NSNull(), "affected_machine_count": 0]
+        let chartNames = forward
+            ? ["by_downstream_station", "by_downstream_machine", "by_downstream_loss_reason", "by_detection_machine"]
+            : ["by_machine", "by_material", "by_wafer_root", "by_workflow", "by_detection_machine", "by_loss_reason"]
+        var o: [String: Any] = ["kpi": kpi, "charts": Dictionary(uniqueKeysWithValues: chartNames.map { ($0, [Any]()) }),
+                                "daily_trend": [Any](), "available_loss_reasons": [Any](),
                                 "genealogy_status": "pending", "detail_total_count": 0, "attribution": [Any](),
                                 "trace_query_id": NSNull(), "job_id": job.id, "status_url": "/api/trace/job/\(job.id)"]
-        if trace.direction == "forward" {
+        if forward {
             o["by_detection_loss_reason"] = [Any]()
+            o["loss_reason_workcenter_crosstab"] = ["loss_reasons": [Any](), "workcenter_groups": [Any](), "cells": [Any]()]
             o["downstream_trend"] = [Any]()
             o["amplification"] = NSNull()
         }

@@ -140,7 +140,8 @@ enum ReferenceTraceAPI {
                     let m = try MSDSpool.open(at: s.runner.spoolPath(job.id), readOnly: true)
                     return try MSDSummaryStore.isStored(m) ? try MSDSummaryStore.summaryText(m, masks: masks) : nil
                 }
-                if let summary {
+                if let stored = summary {
+                    let summary = AggregationJSON.compact(stored, traceQueryId: queryId).map { String(decoding: $0, as: UTF8.self) } ?? stored
                     return APIEnvelope.success(dataJSON: "{\"stage\":\"events\",\"spool_hit\":true,\"trace_query_id\":"
                         + APIEnvelope.serialise(queryId) + ",\"job_id\":" + APIEnvelope.serialise(job.id)
                         + ",\"aggregation\":" + summary + ",\"results\":{}}")
