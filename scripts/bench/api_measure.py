@@ -84,18 +84,13 @@ def stream(port, job, out, rate=None, seconds=None):
     out.append((total, time.perf_counter() - t0))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--db", required=True)
-    ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--readme")
-    a = ap.parse_args()
-    source = f"host={os.environ['PGHOST']} dbname={a.db}"
+def measure(a, db):
+    """One warehouse's table: the trace of every container, then pages, streams and RSS."""
+    source = f"host={os.environ['PGHOST']} dbname={db}"
     work = tempfile.mkdtemp(prefix="bench-api-", dir=os.getcwd() + "/.bench")
     spool = f"{work}/spool"
     # The trace: every container of the warehouse, three domains.
-    cids = subprocess.run(["psql", "-X", "-At", "-d", a.db, "-c", "SELECT btrim(containerid) FROM dwh.dw_mes_container ORDER BY 1"],
+    cids = subprocess.run(["psql", "-X", "-At", "-d", db, "-c", "SELECT btrim(containerid) FROM dwh.dw_mes_container ORDER BY 1"],
                           check=True, stdout=subprocess.PIPE).stdout.decode().split()
     with open(f"{work}/cids.txt", "w") as f:
         f.write("\n".join(cids))
@@ -149,10 +144,22 @@ def main():
     srv.terminate()
     srv.wait(timeout=30)
     shutil.rmtree(work, ignore_errors=True)
-    body = (f"Measured by `scripts/bench/api` on {time.strftime('%Y-%m-%d')} (warehouse `{a.db}`, generated; the job: every "
-            f"container's CID ({len(cids):,}), history + upstream_history + materials; release build; pages: wrk (Debian's) "
-            f"over the {len(paths)} pages of history, closed loop, one keep-alive connection per client; streams: Python clients; "
-            f"all on the same 2-core machine; load average {loadavg()} at the end):\n\n| what | figure | note |\n|---|---|---|\n" + "\n".join(out))
+    return (f"**Warehouse `{db}`** (generated; the job: every container's CID ({len(cids):,}), history + upstream_history + "
+            f"materials, {rows:,} rows; pages: wrk over the {len(paths)} pages of history; load average {loadavg()} at the end):\n\n"
+            "| what | figure | note |\n|---|---|---|\n" + "\n".join(out) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--db", required=True, help="one warehouse or several, comma-separated (one table each: the same bounds at every size)")
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--readme")
+    a = ap.parse_args()
+    tables = [measure(a, db) for db in a.db.split(",")]
+    body = (f"Measured by `scripts/bench/api` on {time.strftime('%Y-%m-%d')} (release build; pages: wrk (Debian's), closed loop, "
+            f"one keep-alive connection per client; streams: Python clients; server, clients and PostgreSQL on the same "
+            f"2-core machine):\n\n" + "\n".join(tables))
     print(body)
     if a.readme:
         write_readme_section(a.readme, "api", body)
