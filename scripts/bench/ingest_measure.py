@@ -101,6 +101,16 @@ def psql_scripts(prefix, queries, cids, batch, lanes):
     return paths
 
 
+def c_plan(path, queries, cids, batch):
+    """The C peer's plan: `domain<TAB>select` per batch, the select on one line."""
+    with open(path, "w") as f:
+        for domain, select in queries.items():
+            for i in range(0, len(cids), batch):
+                sql = select.replace("$2", "now()::timestamp(0)").replace("$1", array_literal(cids[i:i + batch]))
+                f.write(domain + "\t" + " ".join(sql.split("\n")) + "\n")
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -108,6 +118,7 @@ def main():
     ap.add_argument("--pg-dir", required=True)
     ap.add_argument("--python", required=True)
     ap.add_argument("--duckdb-ext-dir", default="")
+    ap.add_argument("--c-peer", default="", help="the compiled scripts/bench/ingest_copy.c (variant e)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="115000,10000")
     ap.add_argument("--domains", default=DOMAINS)
@@ -174,6 +185,17 @@ def main():
                 return run_measured(["sh", "-c", cmd, a.db], stdout_to="devnull", env={"PGOPTIONS": pgoptions})
             return run
 
+        def c_peer(rep):
+            out = os.path.join(work, "peer-c.sqlite")
+            plan = c_plan(os.path.join(work, f"c-{n}.plan"), queries, cids, 1000)
+            r = run_measured([a.c_peer, f"dbname={a.db}", out, plan], env={"PGOPTIONS": pgoptions})
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(out + suffix):
+                    os.unlink(out + suffix)
+            if r["rc"] == 0:
+                r["rows"] = json.loads(r["stdout"].strip().splitlines()[-1])["rows"]
+            return r
+
         variants = [
             ("ts", "**tracespool** (TRACE_CID_BATCH=1000)", tracespool(1000)),
             ("ts5000", "tracespool, TRACE_CID_BATCH=5000", tracespool(5000)),
@@ -186,6 +208,9 @@ def main():
             ("d", "(d) DuckDB + postgres extension → DuckDB file, 1000-CID batches", peer("duckdb")),
             ("done", "(d) DuckDB, one statement per domain over all CIDs", peer("duckdb-one")),
         ]
+        if a.c_peer:
+            variants.append(("e", "(e) C (`scripts/bench/ingest_copy.c`): libpq text `COPY` → SQLite, 1000-CID batches on 2 connections "
+                                  "of one snapshot, two batches prefetched, values bound as text, CID index", c_peer))
         if a.only:
             keep = set(a.only.split(","))
             variants = [v for v in variants if v[0] in keep]
@@ -255,7 +280,7 @@ def main():
             for k, what in (("a1000", "(a) in the same batches"), ("aone", "(a) as one statement")):
                 if k in med:
                     notes.append(f"{w / med[k][0]:.2f}× the time of {what}")
-            peers_ = [k for k in ("b", "c", "d", "done") if k in med]
+            peers_ = [k for k in ("b", "c", "d", "done", "e") if k in med]
             slower = [k for k in peers_ if med[k][0] < w]
             ok_rss = r <= 32 * 1024
             if "ts5000" in med:

@@ -12,6 +12,12 @@ final class SlowClient {
     /// Sends `raw` as it is — a whole request, or the start of one to drip the rest with `send`.
     init(port: Int, raw request: String) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // A small receive buffer so the server's writes block soon — set before connecting: the
+        // window is negotiated in the handshake, and a buffer shrunk after it makes every few KiB
+        // of a response wait on TCP's timers (the damaged-spool test's three reads of ~1 MB took
+        // 63 s this way, 0.6 s now).
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -20,9 +26,6 @@ final class SlowClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if rc != 0 { throw POSIXError(.ECONNREFUSED) }
-        // A small receive buffer so the server's writes block soon.
-        var small: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         _ = request.withCString { Foundation.send(fd, $0, strlen($0), 0) }
     }
 
