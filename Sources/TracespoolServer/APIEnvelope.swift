@@ -39,7 +39,7 @@ enum APIEnvelope {
         json(ByteBuffer(string: text), status: status, headers: headers)
     }
 
-    /// A whole envelope already written into a buffer (a `rows` page up to `PageBody.wholeUpTo`).
+    /// A whole envelope already written into a buffer (a `rows` page: `ByteBufferSink`).
     static func json(_ body: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var h = headers
         h[.contentType] = "application/json; charset=utf-8"

@@ -19,7 +19,7 @@ enum ReadsAPI {
             let limit = try q.int("limit", default: 1000, range: 1...10_000)
             let cursor = try q.string("cursor")
             let wanted = try q.string("domain")
-            return try await PageBody.respond { out in
+            let page = try await SpoolWork.run { () throws -> ByteBuffer in
                 let (job, path) = try s.readable(id, allowRunning: true)
                 let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
                 let names = reader.domains.map(\.name)
@@ -29,13 +29,18 @@ enum ReadsAPI {
                 guard names.contains(domain) else {
                     throw JobSubmission.invalid("domain", "this job has no domain \"\(domain.prefix(40))\"; its domains: \(names.joined(separator: ", "))")
                 }
-                // The envelope around the page, rendered into the page's body (`PageBody`).
-                try out.bytes(Array("{\"success\":true,\"data\":{\"domain\":\(APIEnvelope.serialise(domain)),\"rows\":".utf8))
+                // The envelope around the page, written into the response's own buffer.
+                let sink = ByteBufferSink()
+                sink.text("{\"success\":true,\"data\":{\"domain\":\(APIEnvelope.serialise(domain)),\"rows\":")
+                let out = OutputBuffer(sink: sink)
                 let next = try RowsPage.render(reader, domain: domain, limit: limit, cursor: cursor, into: out)
+                try out.flush()
                 let nextURL = next.map { "/api/v1/jobs/\(job.id)/rows?domain=\(domain)&limit=\(limit)&cursor=\($0)" }
-                try out.bytes(Array((",\"next_cursor\":\(APIEnvelope.serialise(next as Any? ?? NSNull())),"
-                    + "\"next_url\":\(APIEnvelope.serialise(nextURL as Any? ?? NSNull()))},\"meta\":\(APIEnvelope.meta())}").utf8))
+                sink.text(",\"next_cursor\":\(APIEnvelope.serialise(next as Any? ?? NSNull())),"
+                    + "\"next_url\":\(APIEnvelope.serialise(nextURL as Any? ?? NSNull()))},\"meta\":\(APIEnvelope.meta())}")
+                return sink.buffer
             }
+            return APIEnvelope.json(page, status: .ok)
         }
 
         router.get("/api/v1/jobs/{id}/stream") { request, context -> Response in
