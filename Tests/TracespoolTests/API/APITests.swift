@@ -406,6 +406,12 @@ import TracespoolSpool
             #expect((try? parseJSONObject(String(line))) != nil, "not one JSON object: \(line.prefix(200))…\(line.suffix(200))")
         }
         #expect(cidLines.last?.hasPrefix("{\"type\":\"error\"") == true, "\(cidLines.last?.prefix(200) ?? "")")
+        // A rows page counts its rows before it renders one: a page over the damage is a 409 in
+        // the envelope, a page before it is whole.
+        let over = try server.get("/api/v1/jobs/\(id)/rows?domain=history&limit=10000")
+        #expect(over.status == 409 && over.errorCode == "SPOOL_CORRUPT", "\(over.text.prefix(300))")
+        let before = try server.get("/api/v1/jobs/\(id)/rows?domain=history&limit=1000")
+        #expect(before.status == 200 && (before.data["rows"] as? [Any])?.count == 1000, "\(before.text.prefix(300))")
         #expect(try server.get("/healthz").status == 200)
     }
 
