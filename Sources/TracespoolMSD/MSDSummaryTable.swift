@@ -30,20 +30,12 @@ public enum MSDSummaryTable {
             if !parts.isEmpty { out += "filters: \(parts.joined(separator: " · "))\n" }
         }
         out += "\n"
-        let kpiKeys = forward
-            ? ["detection_lot_count", "detection_defect_qty", "tracked_lot_count", "downstream_stations_reached",
-               "downstream_total_reject", "downstream_reject_rate"]
-            : ["lot_count", "total_input", "defective_lot_count", "total_defect_qty", "total_defect_rate", "top_loss_reason",
-               "affected_machine_count"]
-        var kpiRows = (kpiKeys.map { k in [k, format((o["kpi"] as? [String: Any])?[k])] })
+        var kpiRows = (MSDSummaryKeys.kpi(forward: forward).map { k in [k, format((o["kpi"] as? [String: Any])?[k])] })
         if forward { kpiRows.append(["amplification", format(o["amplification"])]) }
         out += table(title: "KPI", header: ["", ""], rows: kpiRows, numeric: [false, true])
 
         let charts = o["charts"] as? [String: Any] ?? [:]
-        let order = forward
-            ? ["by_downstream_station", "by_downstream_machine", "by_downstream_loss_reason", "by_detection_machine"]
-            : ["by_machine", "by_material", "by_wafer_root", "by_workflow", "by_detection_machine", "by_loss_reason"]
-        for name in order {
+        for name in MSDSummaryKeys.charts(forward: forward) {
             let items = charts[name] as? [[String: Any]] ?? []
             let cols = ["name", "lot_count", "defect_qty", "input_qty", "defect_rate", "cumulative_pct"]
                 .filter { c in items.contains { $0[c] != nil } }

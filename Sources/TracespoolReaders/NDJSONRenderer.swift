@@ -389,7 +389,8 @@ public enum AggregationJSON {
         var rest = data[...]
         if let id = traceQueryId, let object = parsed as? [String: Any], object["trace_query_id"] == nil,
            let brace = rest.firstIndex(of: 0x7B) {
-            out += Array("{\"trace_query_id\":".utf8) + quoted(id) + (object.isEmpty ? [] : [0x2C])
+            let quoted = (try? JSONSerialization.data(withJSONObject: id, options: [.fragmentsAllowed])) ?? Data("null".utf8)
+            out += Array("{\"trace_query_id\":".utf8) + quoted + (object.isEmpty ? [] : [0x2C])
             rest = rest[(brace + 1)...]
         }
         var inString = false
@@ -406,15 +407,5 @@ public enum AggregationJSON {
             }
         }
         return out
-    }
-
-    /// `text` as a JSON string (ids here are validated ASCII; quotes, backslashes and controls escaped anyway).
-    static func quoted(_ text: String) -> [UInt8] {
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = [0x22]
-        for b in text.utf8 {
-            if b == 0x22 || b == 0x5C { out += [0x5C, b] } else if b < 0x20 { out += Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 15)]] } else { out.append(b) }
-        }
-        return out + [0x22]
     }
 }

@@ -112,15 +112,12 @@ enum ReferenceMSDAPI {
     /// empty state. `trace_query_id` is null: it hashes the seeds, which the job has not found yet.
     static func pending(_ job: JobRecord, _ trace: TraceRequest) -> [String: Any] {
         let forward = trace.direction == "forward"
-        let kpi: [String: Any] = forward
-            ? ["detection_lot_count": 0, "detection_defect_qty": 0, "tracked_lot_count": 0, "downstream_stations_reached": 0,
-               "downstream_total_reject": 0, "downstream_reject_rate": 0.0]
-            : ["total_input": 0, "lot_count": 0, "defective_lot_count": 0, "total_defect_qty": 0, "total_defect_rate": 0.0,
-               "top_loss_reason": NSNull(), "affected_machine_count": 0]
-        let chartNames = forward
-            ? ["by_downstream_station", "by_downstream_machine", "by_downstream_loss_reason", "by_detection_machine"]
-            : ["by_machine", "by_material", "by_wafer_root", "by_workflow", "by_detection_machine", "by_loss_reason"]
-        var o: [String: Any] = ["kpi": kpi, "charts": Dictionary(uniqueKeysWithValues: chartNames.map { ($0, [Any]()) }),
+        // Counts and quantities 0, rates 0.0, the top reason null.
+        let kpi = Dictionary(uniqueKeysWithValues: MSDSummaryKeys.kpi(forward: forward).map { key -> (String, Any) in
+            (key, key == "top_loss_reason" ? NSNull() : key.hasSuffix("_rate") ? 0.0 as Any : 0)
+        })
+        let charts = Dictionary(uniqueKeysWithValues: MSDSummaryKeys.charts(forward: forward).map { ($0, [Any]()) })
+        var o: [String: Any] = ["kpi": kpi, "charts": charts,
                                 "daily_trend": [Any](), "available_loss_reasons": [Any](),
                                 "genealogy_status": "pending", "detail_total_count": 0, "attribution": [Any](),
                                 "trace_query_id": NSNull(), "job_id": job.id, "status_url": "/api/trace/job/\(job.id)"]
