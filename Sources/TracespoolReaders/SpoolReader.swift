@@ -44,7 +44,6 @@ public final class SpoolReader {
     public let aggregation: String?
     /// Every domain of the job, in request order.
     public let domains: [DomainSnapshot]
-
     public init(spool: Spool) throws {
         self.spool = spool
         let db = spool.database
@@ -139,11 +138,12 @@ public final class SpoolReader {
     /// Rows in (after, high], counted no further than `limit`.
     public func countRows(_ domain: DomainSnapshot, after: Int64, high: Int64, limit: Int) throws -> Int {
         do {
-            let s = try spool.database.prepare(ReaderQueries.rowsBetween(table: domain.domain.tableName))
+            let sql = ReaderQueries.rowsBetween(table: domain.domain.tableName)
+            let s = try takeStatement(sql)
+            defer { giveBack(s, sql) }
             s.bind(1, Int(after))
             s.bind(2, Int(high))
             s.bind(3, limit)
-            defer { s.reset() }
             return try s.step() ? (s.int(0) ?? 0) : 0
         } catch {
             throw SpoolReader.readFailure(error, spool.path)
@@ -153,15 +153,21 @@ public final class SpoolReader {
     /// Whether any row lies in (after, high].
     func hasRows(_ domain: DomainSnapshot, after: Int64, high: Int64) throws -> Bool {
         do {
-            let s = try spool.database.prepare(ReaderQueries.anyRowBetween(table: domain.domain.tableName))
+            let sql = ReaderQueries.anyRowBetween(table: domain.domain.tableName)
+            let s = try takeStatement(sql)
+            defer { giveBack(s, sql) }
             s.bind(1, Int(after))
             s.bind(2, Int(high))
-            defer { s.reset() }
             return try s.step() && s.int(0) == 1
         } catch {
             throw SpoolReader.readFailure(error, spool.path)
         }
     }
+
+    /// Statements come from the connection's cache (`SQLiteDatabase.takeStatement`): a reader the
+    /// API keeps between pages (`SpoolReaderPool`) plans each page's statements once.
+    func takeStatement(_ sql: String) throws -> SQLiteStatement { try spool.database.takeStatement(sql) }
+    func giveBack(_ s: SQLiteStatement, _ sql: String) { spool.database.giveBack(s, sql) }
 
     /// A SQLite failure while reading is a damaged spool (exit 65), not a write problem.
     static func readFailure(_ error: Error, _ path: String) -> Error {
@@ -181,6 +187,8 @@ public final class RowStream {
     public let row: SQLiteStatement
     let path: String
     let high: Int64
+    private let reader: SpoolReader
+    private let sql: String
     /// Seq of the last row returned (the start position before the first).
     // Per-row state of one thread's stream: no dynamic exclusivity checks on the hot path.
     @exclusivity(unchecked) public private(set) var position: Int64
@@ -194,18 +202,20 @@ public final class RowStream {
     init(reader: SpoolReader, domain: DomainSnapshot, after: Int64, high: Int64, limit: Int?, pageRows: Int) throws {
         self.domain = domain
         self.high = high
+        self.reader = reader
         path = reader.spool.path
         position = after
         left = limit ?? Int.max
         self.pageRows = max(1, pageRows)
+        sql = ReaderQueries.page(table: domain.domain.tableName, columns: domain.columns)
         do {
-            row = try reader.spool.database.prepare(ReaderQueries.page(table: domain.domain.tableName, columns: domain.columns))
+            row = try reader.takeStatement(sql)
         } catch {
             throw SpoolReader.readFailure(error, path)
         }
     }
 
-    deinit { row.reset() }
+    deinit { reader.giveBack(row, sql) }
 
     @inline(__always)
     public func next() throws -> Bool {

@@ -39,10 +39,14 @@ enum APIEnvelope {
         json(ByteBuffer(string: text), status: status, headers: headers)
     }
 
-    /// A whole envelope already written into a buffer (a `rows` page: `ByteBufferSink`).
     static func json(_ body: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var h = headers
         h[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: h, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// A whole envelope already written into buffers (a `rows` page: `ByteBufferSink`).
+    static func json(_ body: [ByteBuffer], status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(contentsOf: body))
     }
 }

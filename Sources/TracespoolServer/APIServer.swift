@@ -38,7 +38,10 @@ public enum APIServer {
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tracespool"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
             logger: logger)
-        var group: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        var group: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app),
+            .init(service: ReaderPoolSweeper(pool: services.readers), successTerminationBehavior: .ignore),
+        ]
         if settings.workers > 0 {
             let pool = WorkerPool(runner: runner, concurrency: settings.workers, once: false, pollSeconds: 0.5, logger: logger)
             pool.onFinished = { id, execution, seconds in

@@ -41,6 +41,8 @@ final class APIServices: Sendable {
     let settings: APISettings
     let streams: StreamGate
     let lossReasons = LossReasonCache()
+    /// Readers of finished spools kept between `rows` pages.
+    let readers = SpoolReaderPool()
 
     init(runner: JobRunner, settings: APISettings) {
         self.runner = runner

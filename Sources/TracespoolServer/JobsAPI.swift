@@ -85,6 +85,7 @@ enum JobsAPI {
                 if let now = try s.store.get(id: job.id), now.state == .running, !now.leaseExpired() {
                     throw APIError("JOB_STATE_CONFLICT", "job \(job.id) is still running after its cancel; try again", extra: ["state": .string("running")])
                 }
+                s.readers.evict(path: s.runner.spoolPath(job.id))
                 JobFiles.remove(spoolDir: s.settings.spoolDir, id: job.id)
                 try s.store.delete(id: job.id)
             }

@@ -19,9 +19,13 @@ enum ReadsAPI {
             let limit = try q.int("limit", default: 1000, range: 1...10_000)
             let cursor = try q.string("cursor")
             let wanted = try q.string("domain")
-            let page = try await SpoolWork.run { () throws -> ByteBuffer in
+            let page = try await SpoolWork.run { () throws -> [ByteBuffer] in
                 let (job, path) = try s.readable(id, allowRunning: true)
-                let reader = try SpoolReader(spool: try Spool.open(at: path, readOnly: true))
+                // A finished job's reader is kept for its next page; a running job's is not (its
+                // snapshots would go stale).
+                let (reader, identity) = job.state == .succeeded
+                    ? try s.readers.checkOut(path: path)
+                    : (try SpoolReader(spool: try Spool.open(at: path, readOnly: true)), nil)
                 let names = reader.domains.map(\.name)
                 guard let domain = wanted ?? (names.count == 1 ? names[0] : nil) else {
                     throw JobSubmission.invalid("domain", "this job has \(names.count) domains (\(names.joined(separator: ", "))): name one with domain=")
@@ -38,7 +42,8 @@ enum ReadsAPI {
                 let nextURL = next.map { "/api/v1/jobs/\(job.id)/rows?domain=\(domain)&limit=\(limit)&cursor=\($0)" }
                 sink.text(",\"next_cursor\":\(APIEnvelope.serialise(next as Any? ?? NSNull())),"
                     + "\"next_url\":\(APIEnvelope.serialise(nextURL as Any? ?? NSNull()))},\"meta\":\(APIEnvelope.meta())}")
-                return sink.buffer
+                s.readers.checkIn(reader, identity: identity)
+                return sink.buffers
             }
             return APIEnvelope.json(page, status: .ok)
         }

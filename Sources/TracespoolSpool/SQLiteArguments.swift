@@ -8,14 +8,16 @@ public enum SQLArg: Sendable {
 extension SQLiteDatabase {
     /// Runs a statement to its end.
     public func run(_ sql: String, _ args: [SQLArg] = []) throws {
-        let s = try prepare(sql)
+        let s = try takeStatement(sql)
+        defer { giveBack(s, sql) }
         s.bindAll(args)
         while try s.step() {}
     }
 
     /// Runs a query and hands every row to `body`.
     public func each(_ sql: String, _ args: [SQLArg] = [], _ body: (SQLiteStatement) throws -> Void) throws {
-        let s = try prepare(sql)
+        let s = try takeStatement(sql)
+        defer { giveBack(s, sql) }
         s.bindAll(args)
         while try s.step() { try body(s) }
     }

@@ -7,6 +7,11 @@ import CSQLite
 public final class SQLiteDatabase {
     let db: OpaquePointer
     public let path: String
+    /// Prepared statements not in use, by SQL (at most `maxIdleStatements` kinds): a connection
+    /// that answers the same queries again — the job store, a spool reader the API keeps — plans
+    /// each once. A statement is taken out while in use, so nested uses of one SQL never share.
+    private var idleStatements: [String: [SQLiteStatement]] = [:]
+    private static let maxIdleStatements = 64
 
     public enum Mode: Sendable { case readOnly, readWrite, create }
 
@@ -54,6 +59,21 @@ public final class SQLiteDatabase {
         let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw SQLiteDatabase.error(rc, "\(lastMessage) in: \(sql.prefix(200))") }
         return SQLiteStatement(stmt, database: self)
+    }
+
+    /// A prepared statement of `sql`: an idle one of this connection if there is one, else new.
+    /// Hand it back with `giveBack` when done (or drop it: it is finalized).
+    public func takeStatement(_ sql: String) throws -> SQLiteStatement {
+        if let s = idleStatements[sql]?.popLast() { return s }
+        return try prepare(sql)
+    }
+
+    /// Returns a statement from `takeStatement`: reset (its read transaction ends) and unbound.
+    public func giveBack(_ s: SQLiteStatement, _ sql: String) {
+        s.reset()
+        s.clearBindings()
+        if idleStatements[sql] == nil && idleStatements.count >= SQLiteDatabase.maxIdleStatements { return }
+        idleStatements[sql, default: []].append(s)
     }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
@@ -105,6 +125,10 @@ public final class SQLiteDatabase {
         sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highwater, reset ? 1 : 0)
         return (Int(current), Int(highwater))
     }
+
+    /// Frees what this connection's page cache holds but does not need (`sqlite3_db_release_memory`):
+    /// a connection kept idle between uses need not keep the pages of its last one.
+    public func releaseMemory() { sqlite3_db_release_memory(db) }
 
     /// Interrupts a running statement from another thread (cancellation).
     public func interrupt() { sqlite3_interrupt(db) }

@@ -50,6 +50,7 @@ public final class SQLiteStatement {
 
     /// Makes the statement runnable again; bindings stay (the next row rebinds every slot).
     public func reset() { sqlite3_reset(stmt) }
+    public func clearBindings() { sqlite3_clear_bindings(stmt) }
 
     public var columnCount: Int { Int(sqlite3_column_count(stmt)) }
     public func columnName(_ i: Int) -> String { String(cString: sqlite3_column_name(stmt, Int32(i))) }

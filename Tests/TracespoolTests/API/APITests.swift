@@ -476,4 +476,38 @@ import TracespoolSpool
         print("graceful shutdown with a stalled stream: \(took) s (grace 2 s)")
         client.finish()
     }
+
+    @Test("a finished job's reader is kept between pages (same rows as a fresh one) and closed when its job is deleted")
+    func pooledReaders() throws {
+        let folder = TempFolder()
+        let done = try runCLI(["run", "--json", "--cids", try JobKit.cids(3).joined(separator: ","), "--domains", "history",
+                               "--source", try TestEnvironment.warehouse(), "--spool-dir", folder.path])
+        let id = try #require(try parseJSONObject(done.stdout)["job_id"] as? String)
+        let server = try APIServerProcess(folder: folder.path, arguments: ["--no-workers"])
+        let pid = server.process.pid
+        // Which files the server holds open (its /proc fd links).
+        func openFiles() -> [String] {
+            let dir = "/proc/\(pid)/fd"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap {
+                try? FileManager.default.destinationOfSymbolicLink(atPath: "\(dir)/\($0)")
+            }
+        }
+        let first = try server.get("/api/v1/jobs/\(id)/rows?domain=history&limit=2")
+        #expect(first.status == 200, "\(first.text)")
+        #expect(openFiles().contains { $0.hasSuffix("\(id).sqlite") }, "the reader of a finished job stays open after its page")
+        // The kept reader answers the same page again, and the next ones, as the CLI's export does.
+        let again = try server.get("/api/v1/jobs/\(id)/rows?domain=history&limit=2")
+        #expect((again.data["rows"] as? [Any]).map(Self.canonical) == (first.data["rows"] as? [Any]).map(Self.canonical))
+        var rows: [Any] = []
+        var path: String? = "/api/v1/jobs/\(id)/rows?domain=history&limit=2"
+        while let p = path {
+            let page = try server.get(p)
+            #expect(page.status == 200, "\(page.text)")
+            rows += page.data["rows"] as? [Any] ?? []
+            path = page.data["next_url"] as? String
+        }
+        #expect(Self.canonical(rows) == (try Self.cliRows(id, folder.path, domain: "history")))
+        #expect(try server.call("DELETE", "/api/v1/jobs/\(id)").status == 204)
+        #expect(!openFiles().contains { $0.contains(id) }, "a deleted job's spool is not held open: \(openFiles())")
+    }
 }
