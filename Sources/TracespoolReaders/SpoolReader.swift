@@ -44,6 +44,7 @@ public final class SpoolReader {
     public let aggregation: String?
     /// Every domain of the job, in request order.
     public let domains: [DomainSnapshot]
+
     public init(spool: Spool) throws {
         self.spool = spool
         let db = spool.database
@@ -139,8 +140,10 @@ public final class SpoolReader {
     public func countRows(_ domain: DomainSnapshot, after: Int64, high: Int64, limit: Int) throws -> Int {
         do {
             let sql = ReaderQueries.rowsBetween(table: domain.domain.tableName)
-            let s = try takeStatement(sql)
-            defer { giveBack(s, sql) }
+            // From the connection's statement cache: a reader the API keeps between pages
+            // (`SpoolReaderPool`) plans these once.
+            let s = try spool.database.takeStatement(sql)
+            defer { spool.database.giveBack(s, sql) }
             s.bind(1, Int(after))
             s.bind(2, Int(high))
             s.bind(3, limit)
@@ -154,8 +157,10 @@ public final class SpoolReader {
     func hasRows(_ domain: DomainSnapshot, after: Int64, high: Int64) throws -> Bool {
         do {
             let sql = ReaderQueries.anyRowBetween(table: domain.domain.tableName)
-            let s = try takeStatement(sql)
-            defer { giveBack(s, sql) }
+            // From the connection's statement cache: a reader the API keeps between pages
+            // (`SpoolReaderPool`) plans these once.
+            let s = try spool.database.takeStatement(sql)
+            defer { spool.database.giveBack(s, sql) }
             s.bind(1, Int(after))
             s.bind(2, Int(high))
             return try s.step() && s.int(0) == 1
@@ -163,11 +168,6 @@ public final class SpoolReader {
             throw SpoolReader.readFailure(error, spool.path)
         }
     }
-
-    /// Statements come from the connection's cache (`SQLiteDatabase.takeStatement`): a reader the
-    /// API keeps between pages (`SpoolReaderPool`) plans each page's statements once.
-    func takeStatement(_ sql: String) throws -> SQLiteStatement { try spool.database.takeStatement(sql) }
-    func giveBack(_ s: SQLiteStatement, _ sql: String) { spool.database.giveBack(s, sql) }
 
     /// A SQLite failure while reading is a damaged spool (exit 65), not a write problem.
     static func readFailure(_ error: Error, _ path: String) -> Error {
@@ -187,7 +187,7 @@ public final class RowStream {
     public let row: SQLiteStatement
     let path: String
     let high: Int64
-    private let reader: SpoolReader
+    private let database: SQLiteDatabase
     private let sql: String
     /// Seq of the last row returned (the start position before the first).
     // Per-row state of one thread's stream: no dynamic exclusivity checks on the hot path.
@@ -202,20 +202,20 @@ public final class RowStream {
     init(reader: SpoolReader, domain: DomainSnapshot, after: Int64, high: Int64, limit: Int?, pageRows: Int) throws {
         self.domain = domain
         self.high = high
-        self.reader = reader
+        database = reader.spool.database
         path = reader.spool.path
         position = after
         left = limit ?? Int.max
         self.pageRows = max(1, pageRows)
         sql = ReaderQueries.page(table: domain.domain.tableName, columns: domain.columns)
         do {
-            row = try reader.takeStatement(sql)
+            row = try database.takeStatement(sql)
         } catch {
             throw SpoolReader.readFailure(error, path)
         }
     }
 
-    deinit { reader.giveBack(row, sql) }
+    deinit { database.giveBack(row, sql) }
 
     @inline(__always)
     public func next() throws -> Bool {

@@ -44,7 +44,12 @@ final class SpoolReaderPool: @unchecked Sendable {
             var hit: Entry?
             idle.removeAll { e in
                 guard e.path == path else { return false }
-                if hit == nil, let identity, e.identity == identity { hit = e; return true }
+                if let identity, e.identity == identity {
+                    // Another reader of the same file stays for the next request.
+                    if hit != nil { return false }
+                    hit = e
+                    return true
+                }
                 stale.append(e)
                 return true
             }
@@ -84,8 +89,6 @@ final class SpoolReaderPool: @unchecked Sendable {
         lock.withLock { idle.removeAll { e in if e.since < cutoff { gone.append(e); return true }; return false } }
         gone.removeAll()
     }
-
-    var idleCount: Int { lock.withLock { idle.count } }
 
     private static func now() -> UInt64 {
         var t = timespec()
