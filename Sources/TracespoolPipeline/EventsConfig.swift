@@ -2,8 +2,10 @@
 public struct EventsConfig: Sendable {
     /// CIDs per warehouse statement (`TRACE_CID_BATCH`).
     public var cidBatchSize = 1000
-    /// Rows per in-memory block between fetch and write (`DB_SLOW_FETCHMANY_SIZE`).
-    public var fetchRows = 5000
+    /// Rows per in-memory block between fetch and write (`DB_SLOW_FETCHMANY_SIZE`); a block is
+    /// also full at 512 KiB of field bytes (`RowBlock`). 2 500, not the reference's fetchmany of
+    /// 5 000: the same speed and 0.3–0.5 MiB less peak at 115 000 CIDs (README "Where the memory goes").
+    public var fetchRows = 2500
     /// Per-statement timeout (`TRACESPOOL_STATEMENT_TIMEOUT_MS`).
     public var statementTimeoutMs = 60_000
     /// Warehouse connections fetching batches in turn (`TRACESPOOL_FETCH_CONNECTIONS`).

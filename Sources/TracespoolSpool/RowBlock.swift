@@ -1,22 +1,30 @@
 /// A bounded block of rows on their way from the warehouse to the spool: field bytes packed in one
 /// reused arena, with offsets and lengths (-1 = NULL). Filled by a fetch thread, bound straight
 /// into SQLite by the writer thread, then cleared and reused — no allocation per row.
+///
+/// Bounded twice: by rows (`capacity`) and by field bytes (`byteBudget`), so a domain of wide rows
+/// (long material or comment texts) fills a block sooner instead of doubling its arena. Only a
+/// single row larger than the arena's headroom grows it.
 public final class RowBlock: @unchecked Sendable {
     public let columnCount: Int
     public let capacity: Int
+    public let byteBudget: Int
+    /// Field bytes per block unless told otherwise: the arena is this plus a 64 KiB headroom.
+    public static let defaultByteBudget = 512 * 1024
     public private(set) var count = 0
     private var arena: UnsafeMutableRawPointer
     private var arenaCapacity: Int
     private var used = 0
     // 32-bit offsets and lengths: a block's arena never reaches 2 GiB, and half the size keeps
-    // the pool small (3 blocks × 5000 rows × 16 columns).
+    // the pool small (2 blocks × 2500 rows × 16 columns per domain).
     private let offsets: UnsafeMutablePointer<Int32>
     private let lengths: UnsafeMutablePointer<Int32>
 
-    public init(columnCount: Int, capacity: Int) {
+    public init(columnCount: Int, capacity: Int, byteBudget: Int = RowBlock.defaultByteBudget) {
         self.columnCount = columnCount
         self.capacity = max(1, capacity)
-        arenaCapacity = 256 * 1024
+        self.byteBudget = max(4096, byteBudget)
+        arenaCapacity = self.byteBudget + 64 * 1024
         arena = .allocate(byteCount: arenaCapacity, alignment: 8)
         offsets = .allocate(capacity: self.capacity * columnCount)
         lengths = .allocate(capacity: self.capacity * columnCount)
@@ -28,7 +36,8 @@ public final class RowBlock: @unchecked Sendable {
         lengths.deallocate()
     }
 
-    public var isFull: Bool { count == capacity }
+    /// Full by rows, or by bytes: the fetcher hands it off and takes the next one.
+    public var isFull: Bool { count == capacity || used >= byteBudget }
 
     public func clear() {
         count = 0

@@ -196,13 +196,6 @@ public final class Spool {
         }
     }
 
-    public func traceCIDs() throws -> [String] {
-        let s = try database.prepare("SELECT cid FROM trace_cids ORDER BY cid")
-        var out: [String] = []
-        while try s.step() { out.append(s.text(0) ?? "") }
-        return out
-    }
-
     public var fileBytes: Int {
         let a = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let w = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0

@@ -34,26 +34,6 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
         let env = ProcessInfo.processInfo.environment
-        // glibc gives threads that allocate at once their own malloc arenas (up to 8 per core),
-        // and the stream threads, NIO's thread pool and the workers then keep tens of MiB of
-        // free arena space resident. Two arenas keep the server near the API's RSS bound
-        // (scripts/reliability's load, debug build: peak 90 -> 70 MiB over an idle 55 MiB).
-        // MALLOC_ARENA_MAX, when set, wins.
-        // (mallopt is declared in malloc.h, which Swift's Glibc module leaves out: found with
-        // dlsym, called with the C convention; M_ARENA_MAX is -8.)
-        // A fixed mmap threshold (M_MMAP_THRESHOLD, -3) of 128 KiB: glibc otherwise raises it to the
-        // size of any mapped block once one is freed, after which rows pages (a buffer of ~0.5 MiB
-        // per page of 1 000 rows, one per paging client) come from the arenas and leave them
-        // fragmented — the load scenario's peak varied 63–72 MiB run to run. Mapped, a page's
-        // buffer goes back to the system when it has been written. MALLOC_MMAP_THRESHOLD_ wins.
-        #if canImport(Glibc)
-        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-            let mallopt = unsafeBitCast(f, to: Mallopt.self)
-            if env["MALLOC_ARENA_MAX"] == nil { _ = mallopt(-8, 2) }
-            if env["MALLOC_MMAP_THRESHOLD_"] == nil { _ = mallopt(-3, 128 * 1024) }
-        }
-        #endif
         let logger = LogSetup.logger()
         let config = try JobCLI.eventsConfig()
         // The address other API nodes proxy reads to: what this server listens on, when that is one

@@ -43,7 +43,7 @@ struct TraceOptions: ParsableArguments {
     @Option(name: .customLong("cid-batch"), parsing: .unconditional, help: "CIDs per warehouse statement (else TRACE_CID_BATCH, default 1000).")
     var cidBatch: Int?
 
-    @Option(name: .customLong("fetch-rows"), parsing: .unconditional, help: "Rows per in-memory block (else DB_SLOW_FETCHMANY_SIZE, default 5000).")
+    @Option(name: .customLong("fetch-rows"), parsing: .unconditional, help: "Rows per in-memory block (else DB_SLOW_FETCHMANY_SIZE, default 2500; a block is also full at 512 KiB).")
     var fetchRows: Int?
 
     @Option(name: .customLong("statement-timeout-ms"), parsing: .unconditional,

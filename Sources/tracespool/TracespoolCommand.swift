@@ -12,6 +12,12 @@ struct TracespoolCommand: AsyncParsableCommand {
         discussion: ExitStatus.helpText,
         version: TracespoolVersion.current,
         subcommands: [RunCommand.self, SubmitCommand.self, WorkerCommand.self, JobsCommand.self, ServeCommand.self, ExportCommand.self, LineageCommand.self, MSDCommand.self, JobReportCommand.self, DoctorCommand.self, NightlyCommand.self, StoreCommand.self])
+
+    /// Every command starts with the process's malloc settings (`MallocPolicy`), then parses.
+    static func main() async {
+        MallocPolicy.apply()
+        await main(nil)
+    }
 }
 
 /// Logs: timestamped lines on stderr for logs, not for people. A failure the CLI reports itself

@@ -29,10 +29,12 @@ as_pg_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# pg_start DIR: creates (once) and starts a cluster whose data and socket live under DIR.
-# Exports PGHOST (the socket folder), PGPORT, PGUSER, PGDATABASE for libpq, psql and the tests.
+# pg_start DIR [tuned|stock]: creates (once) and starts a cluster whose data and socket live under
+# DIR. tuned (the default) turns durability off and raises the memory settings for fast test and
+# bench data; stock keeps PostgreSQL's defaults but for the private socket. Exports PGHOST (the
+# socket folder), PGPORT, PGUSER, PGDATABASE for libpq, psql and the tests.
 pg_start() {
-  local dir=$1 bin; bin=$(pg_bin)
+  local dir=$1 settings=${2:-tuned} bin; bin=$(pg_bin)
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
@@ -41,6 +43,8 @@ pg_start() {
     cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$dir'
+CONF
+    [ "$settings" = stock ] || cat >>"$dir/data/postgresql.conf" <<CONF
 fsync = off
 synchronous_commit = off
 full_page_writes = off
