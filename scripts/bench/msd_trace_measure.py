@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--target-lots", type=int, default=70000)
     ap.add_argument("--work", default=".bench/msd-trace")
     ap.add_argument("--readme")
+    ap.add_argument("--section", default="msd-trace", help="the README's bench:SECTION markers")
+    ap.add_argument("--warehouse", default="", help="what the warehouse is (a sentence for the README)")
     ap.add_argument("--report-only", action="store_true", help="rebuild the table from the last results.json")
     a = ap.parse_args()
     work = os.path.abspath(a.work)
@@ -115,7 +117,7 @@ def report(a, samples, started, head, load):
     lines = [
         f"MSD trace (`scripts/bench/msd-trace`, {started}, tree {head or '?'}): `tracespool run --profile mid_section_defect",
         "--station 測試 --from … --to …` (backward, default domains upstream_history + materials) on the",
-        f"120 000-lot warehouse (`warehouse_load {a.db} 120000 180 42`); medians of {a.runs} runs; stage seconds",
+        f"120 000-lot warehouse ({a.warehouse or a.db}); medians of {a.runs} runs; stage seconds",
         "from `--json` `stage_seconds`, peak RSS of the whole job from `/usr/bin/time -v`. 2 cores shared",
         f"with other engineers' builds and tests (load average {load_before} at the start, {load_after} at the end),",
         "PostgreSQL 15 on the same cores. `detection` builds the detection table of the seeds (the",
@@ -147,7 +149,7 @@ def report(a, samples, started, head, load):
     table = "\n".join(lines)
     print(table)
     if a.readme:
-        write_readme_section(a.readme, "msd-trace", table)
+        write_readme_section(a.readme, a.section, table)
 
 
 if __name__ == "__main__":
