@@ -27,8 +27,9 @@ def psql(db, sql):
                           capture_output=True, text=True).stdout
 
 
-def tune_windows(db, target):
-    """(window closest to target detection lots ending on the last day, whole span)."""
+def tune_windows(db, targets):
+    """Windows ending on the last day closest to each target count of detection lots, then the
+    whole span."""
     rows = psql(db, f"""
         WITH last AS (
           SELECT h.containerid, max(h.trackintimestamp)::date AS d
@@ -42,13 +43,16 @@ def tune_windows(db, target):
     span = psql(db, f"""SELECT min(h.trackintimestamp)::date, max(h.trackintimestamp)::date
                         FROM dwh.dw_mes_lotwiphistory h WHERE h.equipmentid IS NOT NULL AND {STATION}""").strip().split("|")
     first, last = datetime.date.fromisoformat(span[0]), datetime.date.fromisoformat(span[1])
-    best, acc, best_gap = last, 0, None
-    for d, n in per_day:  # newest first: lots whose latest station track-in is on or after d
-        acc += n
-        gap = abs(acc - target)
-        if best_gap is None or gap < best_gap:
-            best, best_gap = d, gap
-    return [(best.isoformat(), last.isoformat()), (first.isoformat(), last.isoformat())]
+    windows = []
+    for target in targets:
+        best, acc, best_gap = last, 0, None
+        for d, n in per_day:  # newest first: lots whose latest station track-in is on or after d
+            acc += n
+            gap = abs(acc - target)
+            if best_gap is None or gap < best_gap:
+                best, best_gap = d, gap
+        windows.append((best.isoformat(), last.isoformat()))
+    return windows + [(first.isoformat(), last.isoformat())]
 
 
 def main():
@@ -57,7 +61,8 @@ def main():
     ap.add_argument("--db", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--windows", default="")
-    ap.add_argument("--target-lots", type=int, default=70000)
+    ap.add_argument("--target-lots", default="10000,70000",
+                    help="detection-lot counts of the tuned windows (the smallest is the scaling base)")
     ap.add_argument("--work", default=".bench/msd-trace")
     ap.add_argument("--readme")
     ap.add_argument("--section", default="msd-trace", help="the README's bench:SECTION markers")
@@ -75,7 +80,7 @@ def main():
     if a.windows:
         windows = [tuple(w.split(":")) for w in a.windows.split(",")]
     else:
-        windows = tune_windows(a.db, a.target_lots)
+        windows = tune_windows(a.db, [int(t) for t in str(a.target_lots).split(",")])
     started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     head = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     load_before = loadavg()
@@ -103,6 +108,28 @@ def main():
     json.dump({"started": started, "head": head, "load": load,
                "samples": {f"{w[0]}..{w[1]}": v for w, v in samples.items()}}, open(results, "w"), indent=1)
     report(a, samples, started, head, load)
+
+
+def scaling(samples):
+    """Performance goals of the whole span against the smallest window: the whole MSD job ≤ 40 s
+    and ≤ 48 MiB, and lineage and aggregation per CID within 1.3× of their cost at the smallest
+    window (linear scaling)."""
+    def per_cid(v, stage):
+        return median(x["json"].get("stage_seconds", {}).get(stage, 0) / max(1, x["json"].get("cid_count") or 1) for x in v)
+    keys = sorted(samples, key=lambda w: median(x["json"].get("cid_count") or 0 for x in samples[w]))
+    small, big = samples[keys[0]], samples[keys[-1]]
+    wall = median(x["wall"] for x in big)
+    rss = median(x["rss_kib"] for x in big)
+    out = [f"whole MSD job ≤ 40 s — {'met' if wall <= 40 else 'missed'} ({fmt_s(wall)} s)",
+           f"≤ 48 MiB — {'met' if rss <= 48 * 1024 else 'missed'} ({fmt_mib(rss)} MiB)"]
+    n0 = median(x["json"].get("cid_count") or 0 for x in small)
+    n1 = median(x["json"].get("cid_count") or 0 for x in big)
+    for stage in ("lineage", "aggregate"):
+        a, b = per_cid(small, stage), per_cid(big, stage)
+        if a > 0:
+            out.append(f"{stage} per CID at {n1:,.0f} CIDs ≤ 1.3× its cost at {n0:,.0f} — "
+                       f"{'met' if b <= 1.3 * a else 'missed'} ({b / a:.2f}×: {a * 1e6:.0f} → {b * 1e6:.0f} µs per CID)")
+    return "Performance goals (whole span) — " + "; ".join(out) + "."
 
 
 def report(a, samples, started, head, load):
@@ -146,6 +173,8 @@ def report(a, samples, started, head, load):
                         f"{'met' if strict < 30 else 'missed'} without it ({fmt_s(strict)} s)")
     lines.append("")
     lines.append("Targets — " + "; ".join(verdicts) + ".")
+    lines.append("")
+    lines.append(scaling(samples))
     table = "\n".join(lines)
     print(table)
     if a.readme:

@@ -1,5 +1,6 @@
 # Shared by scripts/bench/*: the release binary every benchmark measures, and the private cluster
-# and generated warehouse it reads. Sourced after pg.sh.
+# and generated warehouse it reads. release_binary needs nothing else; bench_warehouse_120k needs
+# pg.sh sourced first.
 
 # release_binary: sets TRACESPOOL_BIN to the release build the README's figures are taken with
 # (static Swift runtime, the layout flags of Package.swift; scratch .build-bench), building it when
