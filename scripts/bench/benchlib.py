@@ -82,5 +82,24 @@ def fmt_rate(rows, wall):
     return f"{r / 1e6:.2f} M" if r >= 1e6 else f"{r / 1e3:.0f} k"
 
 
+def logged_copies(text):
+    """The `COPY (select) TO STDOUT` statements in a stretch of a PostgreSQL server log (stderr
+    format, log_statement=all), in the order sent, and the session settings tracespool's reader
+    connections made (`SET LOCAL …`, except the statement timeout) as {name: value}."""
+    # The server log indents every continuation line of a statement with a tab.
+    stmts = [m.group(1).replace("\n\t", "\n")
+             for m in re.finditer(r"statement: COPY \(\n\t(.*?)\n\t\) TO STDOUT\n", text, re.S)]
+    settings = {}
+    for m in re.finditer(r"statement: SET LOCAL (\w+) = (.+)\n", text):
+        if m.group(1) != "statement_timeout":
+            settings[m.group(1)] = m.group(2).strip().strip("'")
+    return stmts, settings
+
+
+def pgoptions(settings):
+    """PGOPTIONS that give a psql or Python peer the same session settings."""
+    return " ".join(f"-c {k}={v.replace(' ', chr(92) + ' ')}" for k, v in settings.items())
+
+
 def die(msg):
     sys.exit(msg)

@@ -15,7 +15,8 @@ import argparse, datetime, json, os, re, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import (run_measured, median, loadavg, write_readme_section, fmt_s, fmt_mib, fmt_rate, die)
+from benchlib import (run_measured, median, loadavg, write_readme_section, fmt_s, fmt_mib, fmt_rate, die,
+                      logged_copies, pgoptions as session_options)
 
 DOMAINS = "history,upstream_history,materials"
 
@@ -42,20 +43,12 @@ def capture_queries(a, work, domains):
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
     literal = "'{" + ",".join(f'"{c}"' for c in sorted(two)) + "}'"
-    # The server log (stderr format) indents every continuation line of a statement with a tab.
-    stmts = [m.group(1).replace("\n\t", "\n")
-             for m in re.finditer(r"statement: COPY \(\n\t(.*?)\n\t\) TO STDOUT\n", text, re.S)]
+    stmts, settings = logged_copies(text)
     stmts = [s for s in stmts if literal in s]
     if len(stmts) != len(domains):
         die(f"captured {len(stmts)} COPY statements for {len(domains)} domains; server log format changed?")
-    # The session settings tracespool's reader connections make (SET LOCAL …, except the statement
-    # timeout): the peers get the same ones through PGOPTIONS, so every variant runs the same
+    # The peers get tracespool's session settings through PGOPTIONS, so every variant runs the same
     # query under the same planner settings.
-    settings = {}
-    for m in re.finditer(r"statement: SET LOCAL (\w+) = (.+)\n", text):
-        name, value = m.group(1), m.group(2).strip().strip("'")
-        if name != "statement_timeout":
-            settings[name] = value
     return {d: s.replace(literal, "$1") for d, s in zip(domains, stmts)}, settings
 
 
@@ -162,7 +155,7 @@ def main():
     queries, settings = capture_queries(a, work, domains)
     qpath = os.path.join(work, "queries.json")
     json.dump(queries, open(qpath, "w"), indent=1, ensure_ascii=False)
-    pgoptions = " ".join(f"-c {k}={v.replace(' ', chr(92) + ' ')}" for k, v in settings.items())
+    pgoptions = session_options(settings)
     print(f"== session settings of tracespool's readers, given to every peer: {pgoptions or '(none)'}", file=sys.stderr)
     lists = cid_lists(a, work, sizes)
     peers = os.path.join(HERE, "ingest_peers.py")

@@ -15,7 +15,8 @@ import argparse, datetime, json, os, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import run_measured, median, loadavg, write_readme_section, fmt_s, fmt_mib, die
+from benchlib import (run_measured, median, loadavg, write_readme_section, fmt_s, fmt_mib, die, logged_copies,
+                      pgoptions)
 
 STAGE_ORDER = ["seeds", "detection", "lineage", "events", "resources"]
 # Lots that tracked in at the 測試 group: the substring test of StationGroup (TMTT or 測試).
@@ -25,6 +26,43 @@ STATION = "(strpos(upper(h.workcentername), 'TMTT') > 0 OR strpos(upper(h.workce
 def psql(db, sql):
     return subprocess.run(["psql", "-X", "-tA", "-F", "|", "-d", db, "-c", sql], check=True,
                           capture_output=True, text=True).stdout
+
+
+def capture_floor(a, window, work):
+    """Runs the job of `window` once with statement logging on and writes its warehouse statements
+    (every `COPY (…) TO STDOUT`, in the order sent, literals included) into two psql scripts, one
+    per fetch connection in turn; returns (scripts, statement count, PGOPTIONS of the job's session
+    settings). Replaying them is the source floor of the job's queries: the same statements, no
+    client work."""
+    log = os.path.join(a.pg_dir, "server.log")
+    offset = os.path.getsize(log)
+    spool = os.path.join(work, "capture-spool")
+    shutil.rmtree(spool, ignore_errors=True)
+    subprocess.run([a.bin, "run", "--profile", "mid_section_defect", "--station", "測試", "--from", window[0],
+                    "--to", window[1], "--source", f"dbname={a.db}", "--spool-dir", spool, "--json"], check=True,
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, PGOPTIONS="-c log_statement=all"))
+    shutil.rmtree(spool, ignore_errors=True)
+    with open(log, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode("utf-8", "replace")
+    stmts, settings = logged_copies(text)
+    if not stmts:
+        die("captured no COPY statement of the MSD job; server log format changed?")
+    scripts = [os.path.join(work, f"floor-{k}.sql") for k in (0, 1)]
+    outs = [open(s, "w") for s in scripts]
+    for i, sql in enumerate(stmts):
+        outs[i % 2].write("COPY (\n" + sql + "\n) TO STDOUT;\n")
+    for o in outs:
+        o.close()
+    return scripts, len(stmts), pgoptions(settings)
+
+
+def replay_floor(a, scripts, options):
+    cmd = " & ".join(f'psql -X -q -d "$0" -f "{s}"' for s in scripts) + "; wait"
+    r = run_measured(["sh", "-c", cmd, a.db], stdout_to="devnull", env={"PGOPTIONS": options})
+    if r["rc"] != 0:
+        die(f"floor replay failed (rc {r['rc']}):\n{r['stderr']}")
+    return r["wall"]
 
 
 def tune_windows(db, targets):
@@ -59,6 +97,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--db", required=True)
+    ap.add_argument("--pg-dir", default="", help="the cluster's folder (its server.log): measure the source floor")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--windows", default="")
     ap.add_argument("--target-lots", default="10000,70000",
@@ -75,7 +114,7 @@ def main():
     if a.report_only:
         saved = json.load(open(results))
         samples = {tuple(k.split("..")): v for k, v in saved["samples"].items()}
-        report(a, samples, saved["started"], saved["head"], saved["load"])
+        report(a, samples, saved["started"], saved["head"], saved["load"], saved.get("floor"))
         return
     if a.windows:
         windows = [tuple(w.split(":")) for w in a.windows.split(",")]
@@ -86,6 +125,12 @@ def main():
     load_before = loadavg()
 
     samples = {w: [] for w in windows}
+    # The source floor of the largest window's queries, replayed after every round of jobs.
+    floor = None
+    if a.pg_dir:
+        print(f"== capturing the warehouse statements of {windows[-1][0]}..{windows[-1][1]}", file=sys.stderr)
+        scripts, count, options = capture_floor(a, windows[-1], work)
+        floor = {"window": list(windows[-1]), "statements": count, "walls": []}
     for rep in range(a.runs):
         for w in windows:
             spool = os.path.join(work, f"spool-{rep}")
@@ -103,14 +148,17 @@ def main():
             print(f"   rep {rep + 1} {w[0]}..{w[1]}: wall {r['wall']:.1f} s, rss {r['rss_kib'] / 1024:.1f} MiB, "
                   f"lots {j.get('detection_lot_count')}, cids {j.get('cid_count')}, stages "
                   + " ".join(f"{k}={v:.1f}" for k, v in st.items()) + f", load {loadavg()}", file=sys.stderr)
+        if floor is not None:
+            floor["walls"].append(replay_floor(a, scripts, options))
+            print(f"   rep {rep + 1} source floor: {floor['walls'][-1]:.1f} s ({count} statements)", file=sys.stderr)
     load = [load_before, loadavg()]
     samples = {w: [{k: x[k] for k in ("wall", "rss_kib", "user", "sys", "json")} for x in v] for w, v in samples.items()}
-    json.dump({"started": started, "head": head, "load": load,
+    json.dump({"started": started, "head": head, "load": load, "floor": floor,
                "samples": {f"{w[0]}..{w[1]}": v for w, v in samples.items()}}, open(results, "w"), indent=1)
-    report(a, samples, started, head, load)
+    report(a, samples, started, head, load, floor)
 
 
-def scaling(samples):
+def scaling(samples, floor=None):
     """Performance goals of the whole span against the smallest window: the whole MSD job ≤ 40 s
     and ≤ 48 MiB, and lineage and aggregation per CID within 1.3× of their cost at the smallest
     window (linear scaling)."""
@@ -120,7 +168,12 @@ def scaling(samples):
     small, big = samples[keys[0]], samples[keys[-1]]
     wall = median(x["wall"] for x in big)
     rss = median(x["rss_kib"] for x in big)
-    out = [f"whole MSD job ≤ 40 s — {'met' if wall <= 40 else 'missed'} ({fmt_s(wall)} s)",
+    beside = ""
+    if floor and floor.get("walls"):
+        fw = median(floor["walls"])
+        beside = (f"; the source floor of its queries — its {floor['statements']:,} warehouse statements replayed by"
+                  f" psql to /dev/null on 2 connections — {fmt_s(fw)} s, so the job is {wall / fw:.2f}× its floor")
+    out = [f"whole MSD job ≤ 40 s — {'met' if wall <= 40 else 'missed'} ({fmt_s(wall)} s{beside})",
            f"≤ 48 MiB — {'met' if rss <= 48 * 1024 else 'missed'} ({fmt_mib(rss)} MiB)"]
     n0 = median(x["json"].get("cid_count") or 0 for x in small)
     n1 = median(x["json"].get("cid_count") or 0 for x in big)
@@ -132,7 +185,7 @@ def scaling(samples):
     return "Performance goals (whole span) — " + "; ".join(out) + "."
 
 
-def report(a, samples, started, head, load):
+def report(a, samples, started, head, load, floor=None):
     load_before, load_after = load
 
     stages = list(STAGE_ORDER)
@@ -174,7 +227,7 @@ def report(a, samples, started, head, load):
     lines.append("")
     lines.append("Targets — " + "; ".join(verdicts) + ".")
     lines.append("")
-    lines.append(scaling(samples))
+    lines.append(scaling(samples, floor))
     table = "\n".join(lines)
     print(table)
     if a.readme:
