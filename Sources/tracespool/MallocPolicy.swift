@@ -9,8 +9,8 @@ import Foundation
 /// - A fixed mmap threshold of 128 KiB. glibc otherwise raises it to the size of any mapped block
 ///   once one is freed, after which the large buffers — a rows page's body, a row block's offsets
 ///   and arena, one per domain being fetched — come from the arenas and leave them fragmented: the
-///   load scenario's peak varied 63–72 MiB run to run, and a 115 000-CID `run` peaked 1.5 MiB
-///   higher with 2 500-row blocks than with 5 000 (33.8 vs 32.5 MiB with the threshold fixed).
+///   load scenario's peak varied 63–72 MiB run to run, and a 115 000-CID `run` with 2 500-row
+///   blocks peaked at 34.1–34.6 MiB without the fixed threshold, 31.7–31.8 MiB with it.
 ///   Mapped, such a buffer goes back to the system when it is freed.
 ///
 /// `MALLOC_ARENA_MAX` and `MALLOC_MMAP_THRESHOLD_`, when set, win. (mallopt is declared in malloc.h,
