@@ -133,7 +133,9 @@ struct FirstHourTests {
                                     // The runbook (README "Nightly"): scripts/systemd/install's, systemctl's, journalctl's, node_exporter's.
                                     "--prefix", "--bin", "--enable", "--since", "--collector",
                                     // scripts/reliability's (README "Reliability") and scripts/multihost's (README "Many hosts").
-                                    "--short", "--only", "--markdown", "--readme", "--keep", "--bench"]
+                                    "--short", "--only", "--markdown", "--readme", "--keep", "--bench",
+                                    // scripts/bench/ingest's and scripts/bench/msd-trace's (README "Benchmarks").
+                                    "--warehouse"]
         var mentioned: [(flag: String, source: String, scope: [String]?)] = Self.longFlags(in: readme).subtracting(foreign)
             .map { ($0, "README", nil) }
         for c in commands {
