@@ -1,5 +1,6 @@
 """Shared helpers of scripts/bench/ingest and scripts/bench/msd-trace: run a command under GNU
-time -v, medians, and README sections between markers."""
+time -v, medians, README sections between markers, and the COPY statements and session settings
+tracespool sent, read back from the server log."""
 import os, re, statistics, subprocess, sys, tempfile, time
 
 

@@ -1,6 +1,6 @@
 # Shared by scripts/bench/*: the release binary every benchmark measures, and the private cluster
-# and generated warehouse it reads. release_binary needs nothing else; bench_warehouse_120k needs
-# pg.sh sourced first.
+# and generated warehouse it reads. release_binary needs nothing else; bench_cluster and
+# bench_warehouse_120k need pg.sh sourced first.
 
 # release_binary: sets TRACESPOOL_BIN to the release build the README's figures are taken with
 # (static Swift runtime, the layout flags of Package.swift; scratch .build-bench), building it when
@@ -11,6 +11,17 @@ release_binary() {
   echo "== building tracespool (release, static Swift runtime)" >&2
   swift build -c release --static-swift-stdlib --scratch-path .build-bench --product tracespool >&2
   TRACESPOOL_BIN="$(swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)/tracespool"
+}
+
+# bench_cluster: the server a benchmark reads — BENCH_PGHOST's (a running cluster's socket folder)
+# when given, else .bench/pg, started here and stopped when the script exits.
+bench_cluster() {
+  if [ -n "${BENCH_PGHOST:-}" ]; then
+    export PGHOST=$BENCH_PGHOST PGUSER=${PGUSER:-postgres}
+    return 0
+  fi
+  pg_start .bench/pg
+  trap 'pg_stop .bench/pg' EXIT
 }
 
 # bench_warehouse_120k MODE: starts the cluster and makes sure the 120 000-lot / 180-day warehouse
